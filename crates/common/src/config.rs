@@ -1,0 +1,170 @@
+//! Typed configuration read from the environment.
+//!
+//! Every binary loads its settings once, at start. A missing or malformed setting becomes a
+//! [`ConfigError`] that names the variable, so `main` can print one clear line and exit 1.
+//! Values are never echoed back: some of them are secrets.
+
+use std::{collections::HashMap, ffi::OsString, fmt::Display, net::IpAddr, str::FromStr, time::Duration};
+
+use secrecy::SecretString;
+
+/// A setting that is missing or cannot be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {name} {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub name: String,
+    /// What is wrong with it, without its value.
+    pub problem: String,
+}
+
+impl ConfigError {
+    /// A setting whose value breaks a rule that its type cannot express.
+    pub fn invalid(name: &str, problem: impl Display) -> Self {
+        Self { name: name.to_owned(), problem: format!("is malformed: {problem}") }
+    }
+}
+
+/// A snapshot of environment variables to read settings from.
+///
+/// Tests build one from pairs instead of mutating the process environment.
+#[derive(Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, OsString>,
+}
+
+impl Env {
+    /// The environment of this process.
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| k.into_string().ok().map(|k| (k, v)))
+                .collect(),
+        }
+    }
+
+    /// An environment made of the given pairs only.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect() }
+    }
+
+    /// The raw text of a setting; empty counts as unset, as in most deployment tools.
+    pub fn text(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        match self.vars.get(name) {
+            None => Ok(None),
+            Some(value) => match value.to_str() {
+                Some("") => Ok(None),
+                Some(text) => Ok(Some(text.to_owned())),
+                None => Err(ConfigError::invalid(name, "not valid UTF-8")),
+            },
+        }
+    }
+
+    /// An optional setting parsed with `FromStr`.
+    pub fn parse<T>(&self, name: &str) -> Result<Option<T>, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.text(name)?
+            .map(|text| text.trim().parse::<T>().map_err(|e| ConfigError::invalid(name, e)))
+            .transpose()
+    }
+
+    /// A setting with a default for when it is unset.
+    pub fn parse_or<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        Ok(self.parse(name)?.unwrap_or(default))
+    }
+
+    /// A setting that must be present.
+    pub fn require<T>(&self, name: &str) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.parse(name)?
+            .ok_or_else(|| ConfigError { name: name.to_owned(), problem: "is required but not set".into() })
+    }
+
+    /// A duration given in whole seconds.
+    pub fn seconds_or(&self, name: &str, default: Duration) -> Result<Duration, ConfigError> {
+        Ok(self.parse::<u64>(name)?.map(Duration::from_secs).unwrap_or(default))
+    }
+
+    /// A secret: kept out of logs and `Debug` output from here on.
+    pub fn secret(&self, name: &str) -> Result<Option<SecretString>, ConfigError> {
+        Ok(self.text(name)?.map(SecretString::from))
+    }
+
+    /// A comma-separated list; blank items are skipped.
+    pub fn list(&self, name: &str) -> Result<Vec<String>, ConfigError> {
+        Ok(self
+            .text(name)?
+            .map(|text| text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+            .unwrap_or_default())
+    }
+}
+
+/// Where and how a service serves HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Interface to bind; `0.0.0.0` by default so containers are reachable.
+    pub host: IpAddr,
+    /// The service's port (`<SERVICE>_PORT`).
+    pub port: u16,
+    /// Longest time a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Browser origins allowed by CORS; empty allows none, `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// How long in-flight requests may drain after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl HttpSettings {
+    /// Reads `BIND_ADDRESS`, `<SERVICE>_PORT`, `HTTP_REQUEST_TIMEOUT_SECS`, `CORS_ALLOWED_ORIGINS`
+    /// and `SHUTDOWN_GRACE_SECS`.
+    pub fn from_env(env: &Env, port_var: &str, default_port: u16) -> Result<Self, ConfigError> {
+        Ok(Self {
+            host: env.parse_or("BIND_ADDRESS", IpAddr::from([0, 0, 0, 0]))?,
+            port: env.parse_or(port_var, default_port)?,
+            request_timeout: env.seconds_or("HTTP_REQUEST_TIMEOUT_SECS", Duration::from_secs(15))?,
+            cors_origins: env.list("CORS_ALLOWED_ORIGINS")?,
+            shutdown_grace: env.seconds_or("SHUTDOWN_GRACE_SECS", Duration::from_secs(20))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_required_setting_names_the_variable() {
+        let err = Env::default().require::<u16>("AUTH_PORT").unwrap_err();
+        assert_eq!(err.to_string(), "configuration error: AUTH_PORT is required but not set");
+    }
+
+    #[test]
+    fn a_malformed_setting_names_the_variable_without_its_value() {
+        let env = Env::from_pairs([("AUTH_PORT", "eighty")]);
+        let err = env.parse::<u16>("AUTH_PORT").unwrap_err();
+        assert!(err.to_string().starts_with("configuration error: AUTH_PORT is malformed"));
+        assert!(!err.to_string().contains("eighty"));
+    }
+
+    #[test]
+    fn an_empty_setting_counts_as_unset() {
+        let env = Env::from_pairs([("AUTH_PORT", "")]);
+        assert_eq!(env.parse_or("AUTH_PORT", 8081u16).unwrap(), 8081);
+    }
+
+    #[test]
+    fn lists_skip_blank_items() {
+        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", " https://a.example, ,https://b.example ")]);
+        assert_eq!(env.list("CORS_ALLOWED_ORIGINS").unwrap(), ["https://a.example", "https://b.example"]);
+    }
+}

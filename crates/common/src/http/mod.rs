@@ -1,0 +1,12 @@
+//! The HTTP mechanisms every service shares: the JSON extractor, the middleware stack,
+//! health and metrics routes, and serving with graceful shutdown.
+
+mod health;
+mod json;
+mod serve;
+mod stack;
+
+pub use health::{Probe, Readiness, health_routes};
+pub use json::Json;
+pub use serve::{bind, serve};
+pub use stack::{BODY_LIMIT_BYTES, stack};

@@ -1,0 +1,17 @@
+//! Mechanisms every shopper service shares.
+//!
+//! Each module is one mechanism: configuration, telemetry, the error body, the HTTP stack,
+//! health and metrics, graceful shutdown, the database pool, JWT and role-based access.
+//! Business rules live in the services, never here.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod jwt;
+pub mod metrics;
+pub mod rbac;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use error::{AppError, FieldError, Problem};
