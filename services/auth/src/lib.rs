@@ -1,0 +1,18 @@
+//! The auth service: accounts and passwords, access tokens (EdDSA JWTs) and rotating refresh
+//! tokens, and the public keys every other service verifies tokens with.
+
+mod admin;
+pub mod config;
+mod domain;
+mod error;
+mod keys;
+mod passwords;
+mod routes;
+mod startup;
+mod state;
+mod store;
+mod tokens;
+
+pub use config::AuthConfig;
+pub use routes::openapi;
+pub use startup::{App, MIGRATOR};

@@ -46,7 +46,12 @@ impl JwksClient {
             .connect_timeout(Duration::from_secs(2))
             .build()
             .context("cannot build the JWKS HTTP client")?;
-        Ok(Self { http, url: url.into(), cache: RwLock::default(), fetching: Mutex::new(()) })
+        Ok(Self {
+            http,
+            url: url.into(),
+            cache: RwLock::default(),
+            fetching: Mutex::new(()),
+        })
     }
 
     async fn lookup(&self, kid: &str) -> Option<Arc<DecodingKey>> {
@@ -64,33 +69,56 @@ impl JwksClient {
     async fn refresh(&self) {
         // One fetch at a time; whoever waited finds the cache just refreshed.
         let _guard = self.fetching.lock().await;
-        if self.cache.read().await.fetched_at.is_some_and(|at| at.elapsed() < COOLDOWN) {
+        if self
+            .cache
+            .read()
+            .await
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < COOLDOWN)
+        {
             return;
         }
         match self.fetch().await {
             Ok(keys) => {
-                *self.cache.write().await = Cache { keys, fetched_at: Some(Instant::now()) };
+                *self.cache.write().await = Cache {
+                    keys,
+                    fetched_at: Some(Instant::now()),
+                };
             }
             // Keep the keys we had: an auth outage should not log everyone out.
-            Err(error) => tracing::warn!(error = format!("{error:#}"), url = %self.url, "cannot refresh JWKS"),
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), url = %self.url, "cannot refresh JWKS")
+            }
         }
     }
 
     async fn fetch(&self) -> anyhow::Result<HashMap<String, Arc<DecodingKey>>> {
-        let set: JwkSet = self.http.get(&self.url).send().await?.error_for_status()?.json().await?;
+        let set: JwkSet = self
+            .http
+            .get(&self.url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         Ok(set.keys.iter().filter_map(usable_key).collect())
     }
 }
 
 impl KeySource for JwksClient {
-    fn key<'a>(&'a self, kid: &'a str) -> Pin<Box<dyn Future<Output = Option<Arc<DecodingKey>>> + Send + 'a>> {
+    fn key<'a>(
+        &'a self,
+        kid: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Option<Arc<DecodingKey>>> + Send + 'a>> {
         Box::pin(self.lookup(kid))
     }
 }
 
 /// The kid and key of a JWK shopper can verify with: Ed25519 with a kid; others are skipped.
 pub(super) fn usable_key(jwk: &Jwk) -> Option<(String, Arc<DecodingKey>)> {
-    let AlgorithmParameters::OctetKeyPair(params) = &jwk.algorithm else { return None };
+    let AlgorithmParameters::OctetKeyPair(params) = &jwk.algorithm else {
+        return None;
+    };
     if params.curve != EllipticCurve::Ed25519 {
         return None;
     }

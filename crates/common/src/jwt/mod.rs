@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::rbac::Role;
 
 pub use issuer::{IssuedToken, TokenIssuer};
-pub use jwks::JwksClient;
 pub use jsonwebtoken::jwk::{Jwk, JwkSet};
+pub use jwks::JwksClient;
 pub use keys::SigningKey;
 pub use verifier::{KeySource, StaticKeys, TokenError, TokenVerifier};
 
@@ -57,7 +57,9 @@ impl TokenSettings {
     pub fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
         Ok(Self {
             issuer: env.text("JWT_ISSUER")?.unwrap_or_else(|| "shopper".into()),
-            audience: env.text("JWT_AUDIENCE")?.unwrap_or_else(|| "shopper".into()),
+            audience: env
+                .text("JWT_AUDIENCE")?
+                .unwrap_or_else(|| "shopper".into()),
         })
     }
 }

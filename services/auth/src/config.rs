@@ -1,0 +1,129 @@
+//! The auth service's settings, read once from the environment.
+
+use std::{path::PathBuf, time::Duration};
+
+use common::{
+    config::{ConfigError, Env, HttpSettings},
+    db::DatabaseSettings,
+    jwt::{SigningKey, TokenSettings},
+};
+
+use crate::domain::{Email, Password};
+
+/// Everything the auth service needs to start.
+#[derive(Debug)]
+pub struct AuthConfig {
+    /// `AUTH_PORT` (8081) and the shared HTTP settings.
+    pub http: HttpSettings,
+    /// `DATABASE_URL` and `AUTH_DATABASE` (`shopper_auth`).
+    pub database: DatabaseSettings,
+    /// `JWT_ISSUER`, `JWT_AUDIENCE`.
+    pub tokens: TokenSettings,
+    /// `JWT_SIGNING_KEY_FILE` or `JWT_SIGNING_KEY` (PEM, Ed25519); when neither is set a key is
+    /// generated once and kept in the auth schema.
+    pub signing_key: Option<SigningKey>,
+    /// `JWT_ACCESS_TTL_SECS` (900).
+    pub access_ttl: Duration,
+    /// `JWT_REFRESH_TTL_SECS` (30 days).
+    pub refresh_ttl: Duration,
+    /// `SHOPPER_ADMIN_EMAIL` and `SHOPPER_ADMIN_PASSWORD`, both or neither.
+    pub admin: Option<AdminAccount>,
+    /// `PASSWORD_HASHING_CONCURRENCY`: hashes run at once (the number of cores).
+    pub hashing_concurrency: usize,
+}
+
+/// The administrator created at start.
+#[derive(Debug)]
+pub struct AdminAccount {
+    pub(crate) email: Email,
+    pub(crate) password: Password,
+}
+
+impl AuthConfig {
+    /// Reads every setting, failing on the first missing or malformed one.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let hashing_concurrency = env.parse_or("PASSWORD_HASHING_CONCURRENCY", cores)?;
+        if hashing_concurrency == 0 {
+            return Err(ConfigError::invalid(
+                "PASSWORD_HASHING_CONCURRENCY",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            http: HttpSettings::from_env(env, "AUTH_PORT", 8081)?,
+            database: DatabaseSettings::from_env(env, "AUTH_DATABASE", "shopper_auth")?,
+            tokens: TokenSettings::from_env(env)?,
+            signing_key: signing_key(env)?,
+            access_ttl: positive(env, "JWT_ACCESS_TTL_SECS", Duration::from_secs(15 * 60))?,
+            refresh_ttl: positive(
+                env,
+                "JWT_REFRESH_TTL_SECS",
+                Duration::from_secs(30 * 24 * 3600),
+            )?,
+            admin: admin(env)?,
+            hashing_concurrency,
+        })
+    }
+}
+
+fn positive(env: &Env, name: &str, default: Duration) -> Result<Duration, ConfigError> {
+    let value = env.seconds_or(name, default)?;
+    if value.is_zero() {
+        Err(ConfigError::invalid(name, "must be at least 1 second"))
+    } else {
+        Ok(value)
+    }
+}
+
+fn signing_key(env: &Env) -> Result<Option<SigningKey>, ConfigError> {
+    let kid = env.text("JWT_KEY_ID")?;
+    if let Some(path) = env.parse::<PathBuf>("JWT_SIGNING_KEY_FILE")? {
+        let pem = std::fs::read(&path).map_err(|e| {
+            ConfigError::invalid(
+                "JWT_SIGNING_KEY_FILE",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        return SigningKey::from_pem(&pem, kid).map(Some).map_err(|_| {
+            ConfigError::invalid(
+                "JWT_SIGNING_KEY_FILE",
+                "not an Ed25519 PKCS#8 PEM private key",
+            )
+        });
+    }
+    match env.secret("JWT_SIGNING_KEY")? {
+        None => Ok(None),
+        Some(pem) => {
+            use secrecy::ExposeSecret;
+            SigningKey::from_pem(pem.expose_secret().as_bytes(), kid)
+                .map(Some)
+                .map_err(|_| {
+                    ConfigError::invalid("JWT_SIGNING_KEY", "not an Ed25519 PKCS#8 PEM private key")
+                })
+        }
+    }
+}
+
+fn admin(env: &Env) -> Result<Option<AdminAccount>, ConfigError> {
+    match (
+        env.text("SHOPPER_ADMIN_EMAIL")?,
+        env.secret("SHOPPER_ADMIN_PASSWORD")?,
+    ) {
+        (Some(email), Some(password)) => Ok(Some(AdminAccount {
+            email: Email::parse(&email)
+                .map_err(|e| ConfigError::invalid("SHOPPER_ADMIN_EMAIL", e))?,
+            password: Password::parse(password)
+                .map_err(|e| ConfigError::invalid("SHOPPER_ADMIN_PASSWORD", e))?,
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError {
+            name: "SHOPPER_ADMIN_PASSWORD".into(),
+            problem: "is required when SHOPPER_ADMIN_EMAIL is set".into(),
+        }),
+        (None, Some(_)) => Err(ConfigError {
+            name: "SHOPPER_ADMIN_EMAIL".into(),
+            problem: "is required when SHOPPER_ADMIN_PASSWORD is set".into(),
+        }),
+    }
+}

@@ -1,0 +1,54 @@
+use axum::extract::State;
+use common::{AppError, Problem, http::Json};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::{domain::Email, error::AuthError, state::AppState, store::accounts};
+
+use super::session::{TokenPair, start_session};
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct LoginRequest {
+    #[schema(example = "ada@example.com")]
+    email: String,
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+}
+
+/// Sign in with email and password.
+#[utoipa::path(
+    post, path = "/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown email or wrong password (one identical body for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy hashing passwords; retry", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    // No account can have an overlong password; refuse before spending a hash on it.
+    if request.password.expose_secret().chars().count() > 128 {
+        return Err(AuthError::InvalidCredentials.into());
+    }
+    let account = match Email::parse(&request.email) {
+        Ok(email) => accounts::find_by_email(&state.pool, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    // Always verify, against a dummy hash for unknown emails, so every failure costs the same.
+    let matches = state
+        .passwords
+        .verify(request.password, stored_hash)
+        .await?;
+    let account = account
+        .filter(|a| matches && a.status == accounts::Status::Active)
+        .ok_or(AuthError::InvalidCredentials)?;
+    let pair = start_session(&state, &account).await?;
+    tracing::info!(account = %account.id, "signed in");
+    Ok(Json(pair))
+}

@@ -1,0 +1,66 @@
+//! HTTP only: extract, call, map. One module per endpoint group, merged here with the
+//! OpenAPI document generated from their annotations.
+
+mod jwks;
+mod login;
+mod me;
+mod register;
+mod session;
+
+use axum::{Router, routing::get};
+use common::{FieldError, Problem, http::Json};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shopper auth", description = "Accounts, access and refresh tokens, and the public signing keys."),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    tags((name = "auth", description = "Sign up, sign in, stay signed in, sign out"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        );
+        openapi
+            .components
+            .get_or_insert_default()
+            .add_security_scheme("bearer", scheme);
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(register::register))
+        .routes(routes!(login::login))
+        .routes(routes!(session::refresh))
+        .routes(routes!(session::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(jwks::jwks))
+}
+
+/// The auth service's OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let (router, openapi) = api().split_for_parts();
+    router
+        .route("/openapi.json", get(move || async move { Json(openapi) }))
+        .with_state(state)
+}

@@ -1,0 +1,155 @@
+//! Sessions: a login starts a refresh-token family; each refresh rotates the token; reusing a
+//! rotated token (a sign it was stolen) revokes the whole family; logout revokes it too.
+
+use axum::{extract::State, http::StatusCode};
+use chrono::{Duration as ChronoDuration, Utc};
+use common::{AppError, Problem, http::Json};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    error::AuthError,
+    state::AppState,
+    store::{
+        accounts::{self, Account, Status},
+        refresh_tokens::{self, NewToken},
+    },
+    tokens::{self, RefreshToken},
+};
+
+/// An access token and the refresh token that renews it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenPair {
+    /// EdDSA-signed JWT for `Authorization: Bearer`.
+    access_token: String,
+    /// Opaque; single use: each refresh returns a new one.
+    refresh_token: String,
+    #[schema(example = "Bearer")]
+    token_type: &'static str,
+    /// Seconds until the access token expires.
+    expires_in: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RefreshRequest {
+    #[schema(value_type = String)]
+    refresh_token: SecretString,
+}
+
+/// Issues a token pair for a new session of `account`.
+pub(super) async fn start_session(
+    state: &AppState,
+    account: &Account,
+) -> Result<TokenPair, AppError> {
+    let refresh = RefreshToken::generate()?;
+    let now = Utc::now();
+    let token = NewToken {
+        hash: &refresh.hash,
+        family_id: Uuid::now_v7(),
+        account_id: account.id,
+        issued_at: now,
+        expires_at: now + refresh_ttl(state),
+    };
+    refresh_tokens::insert(&state.pool, token)
+        .await
+        .map_err(anyhow::Error::from)?;
+    pair(state, account, refresh)
+}
+
+fn refresh_ttl(state: &AppState) -> ChronoDuration {
+    ChronoDuration::from_std(state.refresh_ttl).unwrap_or(ChronoDuration::days(30))
+}
+
+fn pair(state: &AppState, account: &Account, refresh: RefreshToken) -> Result<TokenPair, AppError> {
+    let access = state.issuer.issue(account.id, account.role)?;
+    Ok(TokenPair {
+        access_token: access.token,
+        refresh_token: refresh.value,
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+    })
+}
+
+/// Trade a refresh token for a new pair; the old refresh token stops working.
+#[utoipa::path(
+    post, path = "/auth/refresh", tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or already used", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn refresh(
+    State(state): State<AppState>,
+    Json(request): Json<RefreshRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    let presented = tokens::hash(request.refresh_token.expose_secret());
+    let now = Utc::now();
+    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
+    let stored = refresh_tokens::lock(&mut *tx, &presented)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or(AuthError::InvalidRefreshToken)?;
+    if stored.used_at.is_some() && stored.revoked_at.is_none() {
+        // A rotated token came back: whoever holds the family, it is no longer safe.
+        let revoked = refresh_tokens::revoke_family(&mut *tx, stored.family_id, now)
+            .await
+            .map_err(anyhow::Error::from)?;
+        tx.commit().await.map_err(anyhow::Error::from)?;
+        tracing::warn!(account = %stored.account_id, revoked, "refresh token reused; session revoked");
+        return Err(AuthError::InvalidRefreshToken.into());
+    }
+    if stored.revoked_at.is_some() || stored.used_at.is_some() || stored.expires_at <= now {
+        return Err(AuthError::InvalidRefreshToken.into());
+    }
+    let account = accounts::find_by_id(&mut *tx, stored.account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
+        .ok_or(AuthError::InvalidRefreshToken)?;
+    let next = RefreshToken::generate()?;
+    refresh_tokens::mark_used(&mut *tx, &presented, now)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let token = NewToken {
+        hash: &next.hash,
+        family_id: stored.family_id,
+        account_id: account.id,
+        issued_at: now,
+        expires_at: now + refresh_ttl(&state),
+    };
+    refresh_tokens::insert(&mut *tx, token)
+        .await
+        .map_err(anyhow::Error::from)?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    // The role is read afresh, so a changed role reaches the next access token.
+    Ok(Json(pair(&state, &account, next)?))
+}
+
+/// End the session this refresh token belongs to. Unknown tokens are accepted too: the
+/// outcome the caller wants, no session, already holds.
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    Json(request): Json<RefreshRequest>,
+) -> Result<StatusCode, AppError> {
+    let presented = tokens::hash(request.refresh_token.expose_secret());
+    if let Some(family) = refresh_tokens::family_of(&state.pool, &presented)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
+        refresh_tokens::revoke_family(&state.pool, family, Utc::now())
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

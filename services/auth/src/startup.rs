@@ -1,0 +1,84 @@
+//! Building the service from its config: pool, migrations, keys, admin, router, listener.
+//! Tests start exactly this, on port 0.
+
+use std::sync::Arc;
+
+use axum::Router;
+use common::{
+    config::HttpSettings,
+    db,
+    http::{self, Readiness},
+    jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
+};
+use sqlx::{MySqlPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{AuthConfig, admin, keys, passwords::PasswordHashing, routes, state::AppState};
+
+/// The auth schema's migrations, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
+
+/// The service's name in logs and metrics.
+pub const SERVICE: &str = "auth";
+
+/// A built auth service, bound to its port and ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    http: HttpSettings,
+    pool: MySqlPool,
+}
+
+impl App {
+    /// Connects, migrates, loads the signing key, ensures the admin and binds the listener.
+    pub async fn build(config: AuthConfig) -> anyhow::Result<Self> {
+        let pool = db::connect(&config.database).await?;
+        db::migrate(&pool, &MIGRATOR).await?;
+        let key = keys::load_or_create(config.signing_key, &pool).await?;
+        let jwks = JwkSet {
+            keys: vec![key.public_jwk()],
+        };
+        let verifier =
+            TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
+        let state = AppState {
+            pool: pool.clone(),
+            passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency)?),
+            issuer: Arc::new(TokenIssuer::new(key, config.tokens, config.access_ttl)),
+            verifier: Arc::new(verifier),
+            jwks: Arc::new(jwks),
+            refresh_ttl: config.refresh_ttl,
+        };
+        if let Some(account) = config.admin {
+            admin::ensure(&state, account).await?;
+        }
+        let readiness = Readiness::default().with("database", pool.clone());
+        let router = http::stack(
+            routes::router(state).merge(http::health_routes(readiness)),
+            SERVICE,
+            &config.http,
+        );
+        let listener = http::bind(&config.http).await?;
+        Ok(Self {
+            listener,
+            router,
+            http: config.http,
+            pool,
+        })
+    }
+
+    /// The port it listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains and closes the pool.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown).await;
+        self.pool.close().await;
+        served
+    }
+}

@@ -1,0 +1,24 @@
+use std::{sync::Arc, time::Duration};
+
+use axum::extract::FromRef;
+use common::jwt::{JwkSet, TokenIssuer, TokenVerifier};
+use sqlx::MySqlPool;
+
+use crate::passwords::PasswordHashing;
+
+/// What every handler may reach.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) pool: MySqlPool,
+    pub(crate) passwords: Arc<PasswordHashing>,
+    pub(crate) issuer: Arc<TokenIssuer>,
+    pub(crate) verifier: Arc<TokenVerifier>,
+    pub(crate) jwks: Arc<JwkSet>,
+    pub(crate) refresh_ttl: Duration,
+}
+
+impl FromRef<AppState> for Arc<TokenVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}

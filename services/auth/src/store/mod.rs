@@ -1,0 +1,5 @@
+//! The auth schema's queries; parameters are always bound.
+
+pub(crate) mod accounts;
+pub(crate) mod refresh_tokens;
+pub(crate) mod signing_keys;
