@@ -24,6 +24,9 @@ pub struct DatabaseSettings {
     pub schema: String,
     /// Pool size (`DATABASE_MAX_CONNECTIONS`).
     pub max_connections: u32,
+    /// Whether the service applies its migrations when it starts (`DATABASE_MIGRATE_ON_START`,
+    /// true). Deployments that run the `migrate` command once turn it off.
+    pub migrate_on_start: bool,
 }
 
 // Hand-written so the password in the URL never reaches a log.
@@ -32,6 +35,7 @@ impl fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("schema", &self.schema)
             .field("max_connections", &self.max_connections)
+            .field("migrate_on_start", &self.migrate_on_start)
             .finish_non_exhaustive()
     }
 }
@@ -76,10 +80,12 @@ impl DatabaseSettings {
                 "must be at least 1",
             ));
         }
+        let migrate_on_start = env.parse_or("DATABASE_MIGRATE_ON_START", true)?;
         Ok(Self {
             server,
             schema,
             max_connections,
+            migrate_on_start,
         })
     }
 }
@@ -122,6 +128,18 @@ async fn create_schema(settings: &DatabaseSettings) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create schema {}", settings.schema))?;
     tracing::info!(schema = %settings.schema, "created schema");
     Ok(())
+}
+
+/// Connects and, unless the settings say the deployment migrates separately, migrates.
+pub async fn connect_for_service(
+    settings: &DatabaseSettings,
+    migrator: &Migrator,
+) -> anyhow::Result<MySqlPool> {
+    let pool = connect(settings).await?;
+    if settings.migrate_on_start {
+        migrate(&pool, migrator).await?;
+    }
+    Ok(pool)
 }
 
 /// Applies pending migrations. sqlx holds a lock meanwhile, so instances starting together

@@ -4,6 +4,7 @@
 //! health and metrics, graceful shutdown, the database pool, JWT and role-based access.
 //! Business rules live in the services, never here.
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -15,4 +15,4 @@ mod tokens;
 
 pub use config::AuthConfig;
 pub use routes::openapi;
-pub use startup::{App, MIGRATOR};
+pub use startup::{App, MIGRATOR, migrate};

@@ -19,6 +19,14 @@ use crate::{AuthConfig, admin, keys, passwords::PasswordHashing, routes, state::
 /// The auth schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
 
+/// Creates the schema if needed and applies its migrations, then returns (the `migrate` command).
+pub async fn migrate(config: &AuthConfig) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database).await?;
+    db::migrate(&pool, &MIGRATOR).await?;
+    pool.close().await;
+    Ok(())
+}
+
 /// The service's name in logs and metrics.
 pub const SERVICE: &str = "auth";
 
@@ -33,8 +41,7 @@ pub struct App {
 impl App {
     /// Connects, migrates, loads the signing key, ensures the admin and binds the listener.
     pub async fn build(config: AuthConfig) -> anyhow::Result<Self> {
-        let pool = db::connect(&config.database).await?;
-        db::migrate(&pool, &MIGRATOR).await?;
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
         let key = keys::load_or_create(config.signing_key, &pool).await?;
         let jwks = JwkSet {
             keys: vec![key.public_jwk()],
