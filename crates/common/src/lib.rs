@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod rbac;
 pub mod shutdown;
 pub mod telemetry;
+pub mod trace_context;
 
 pub use error::{AppError, FieldError, Problem};

@@ -20,12 +20,13 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::{AppError, config::HttpSettings};
+use crate::{AppError, config::HttpSettings, trace_context::TraceContext};
 
 /// The largest request body any endpoint accepts.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const TRACEPARENT: &str = "traceparent";
 
 /// Wraps a service's routes in the shared middleware.
 pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> Router {
@@ -41,6 +42,7 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
                         .make_span_with(move |request: &Request| span(service, request))
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
+                .layer(middleware::from_fn(with_trace_context))
                 .layer(middleware::from_fn(move |request, next| {
                     record_metrics(service, request, next)
                 }))
@@ -65,7 +67,30 @@ fn span(service: &'static str, request: &Request) -> tracing::Span {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    tracing::info_span!("request", service, method = %request.method(), route, request_id)
+    let trace_id = incoming_trace(request).map(|t| t.trace_id());
+    tracing::info_span!("request", service, method = %request.method(), route, request_id, trace_id)
+}
+
+fn incoming_trace(request: &Request) -> Option<TraceContext> {
+    request
+        .headers()
+        .get(TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Continues the caller's trace (or starts one) for everything the request does, and records its
+/// id on the request span when the caller sent none.
+async fn with_trace_context(request: Request, next: Next) -> Response {
+    let context = match incoming_trace(&request) {
+        Some(parent) => parent.child(),
+        None => {
+            let root = TraceContext::new_root();
+            tracing::Span::current().record("trace_id", root.trace_id());
+            root
+        }
+    };
+    context.scope(next.run(request)).await
 }
 
 async fn record_metrics(service: &'static str, request: Request, next: Next) -> Response {
@@ -141,6 +166,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             header::IF_NONE_MATCH,
             HeaderName::from_static("idempotency-key"),
             REQUEST_ID,
+            HeaderName::from_static(TRACEPARENT),
         ])
         .expose_headers([
             header::ETAG,

@@ -1,0 +1,402 @@
+//! The consumer runner: effect and inbox record in one transaction, ack after commit, retries
+//! with growing delays, parking after the last attempt or at once for what can never succeed.
+
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use chrono::Utc;
+use common::{db::is_unique_violation, trace_context::TraceContext};
+use events::Envelope;
+use futures_util::StreamExt;
+use lapin::{
+    BasicProperties, Channel,
+    message::Delivery,
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+        ConfirmSelectOptions,
+    },
+    types::{AMQPValue, FieldTable},
+};
+use sqlx::{MySqlConnection, MySqlPool};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::{Broker, QueueNames, headers, topology::declare_consumer};
+
+/// Why a handler did not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Might work later (a dependency is down, the provider said "slow down"). Retried, not
+    /// sooner than `after` when given.
+    #[error("retry: {reason}")]
+    Retry {
+        /// What went wrong.
+        reason: String,
+        /// The earliest useful retry, e.g. from a `Retry-After` header.
+        after: Option<Duration>,
+    },
+    /// Can never work (a malformed payload, a permanent refusal). Parked at once.
+    #[error("rejected: {0}")]
+    Reject(String),
+    /// Anything unexpected; retried.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for HandlerError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl From<events::DecodeError> for HandlerError {
+    fn from(error: events::DecodeError) -> Self {
+        Self::Reject(error.to_string())
+    }
+}
+
+/// The future a handler returns.
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
+
+/// Applies events to a service's state.
+pub trait Handler: Send + Sync + 'static {
+    /// The event types this handler wants; they become the queue's bindings.
+    fn event_types(&self) -> Vec<&'static str>;
+
+    /// Applies `envelope` inside `tx`. The runner commits `tx` (with the inbox record) when this
+    /// returns `Ok`, and rolls it back otherwise.
+    fn handle<'a>(
+        &'a self,
+        envelope: &'a Envelope,
+        tx: &'a mut MySqlConnection,
+    ) -> HandlerFuture<'a>;
+}
+
+/// How a service consumes.
+#[derive(Debug, Clone)]
+pub struct ConsumerSettings {
+    /// Deliveries in flight at once (the channel's prefetch).
+    pub prefetch: u16,
+    /// Delay before each retry; the number of delays plus one is the number of attempts.
+    pub retry_delays: Vec<Duration>,
+    /// Test suites only: delete the queues after this long unused.
+    pub idle_queue_expiry: Option<Duration>,
+    /// Longest wait between reconnection attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for ConsumerSettings {
+    fn default() -> Self {
+        Self {
+            prefetch: 32,
+            retry_delays: [1, 5, 30, 120, 600]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            idle_queue_expiry: None,
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Consumes one service's queue with one handler.
+pub struct Consumer {
+    service: &'static str,
+    pool: MySqlPool,
+    broker: Broker,
+    handler: Arc<dyn Handler>,
+    settings: ConsumerSettings,
+    names: QueueNames,
+}
+
+enum Outcome {
+    Done,
+    Duplicate,
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+    Park(String),
+}
+
+impl Consumer {
+    /// A consumer for `service` (its queues are named after it).
+    pub fn new(
+        service: &'static str,
+        pool: MySqlPool,
+        broker: Broker,
+        handler: impl Handler,
+        settings: ConsumerSettings,
+    ) -> Self {
+        Self {
+            service,
+            pool,
+            broker,
+            handler: Arc::new(handler),
+            settings,
+            names: QueueNames::new(service),
+        }
+    }
+
+    /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let session = tokio::select! {
+                result = self.open() => result,
+                () = shutdown.cancelled() => break,
+            };
+            match session {
+                Ok(channel) => {
+                    backoff = Duration::from_millis(100);
+                    if let Err(error) = self.consume(&channel, &shutdown).await {
+                        tracing::warn!(
+                            service = self.service,
+                            error = format!("{error:#}"),
+                            "consumer lost the broker; reconnecting"
+                        );
+                    }
+                    if shutdown.is_cancelled() {
+                        let _ = channel.close(200, "shutting down".into()).await;
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        service = self.service,
+                        error = format!("{error:#}"),
+                        ?backoff,
+                        "consumer cannot reach the broker; retrying"
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                    backoff = (backoff * 2).min(self.settings.max_backoff);
+                }
+            }
+        }
+        tracing::info!(service = self.service, "consumer stopped");
+    }
+
+    /// A channel with the topology declared, confirms on (for republishing), and prefetch set.
+    /// Declaring and consuming on one channel keeps the two together across reconnections.
+    async fn open(&self) -> anyhow::Result<Channel> {
+        let channel = self.broker.channel().await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        channel
+            .basic_qos(self.settings.prefetch, BasicQosOptions::default())
+            .await?;
+        declare_consumer(
+            &channel,
+            self.broker.exchange(),
+            &self.names,
+            &self.handler.event_types(),
+            &self.settings.retry_delays,
+            self.settings.idle_queue_expiry,
+        )
+        .await?;
+        Ok(channel)
+    }
+
+    async fn consume(&self, channel: &Channel, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let deliveries = channel
+            .basic_consume(
+                self.names.events.as_str().into(),
+                format!("{}-{}", self.service, uuid::Uuid::now_v7()).into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        tracing::info!(service = self.service, queue = %self.names.events, "consuming");
+        let stream = deliveries.take_until(shutdown.cancelled());
+        let concurrency = usize::from(self.settings.prefetch.max(1));
+        let mut failure: Option<anyhow::Error> = None;
+        let mut stream = std::pin::pin!(stream);
+        // Deliveries are handled concurrently up to the prefetch; each one independently.
+        let mut in_flight = futures_util::stream::FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                next = stream.next(), if in_flight.len() < concurrency => match next {
+                    Some(Ok(delivery)) => in_flight.push(self.settle(channel, delivery)),
+                    Some(Err(error)) => { failure = Some(error.into()); break; }
+                    None => break,
+                },
+                Some(result) = in_flight.next(), if !in_flight.is_empty() => {
+                    if let Err(error) = result { failure = Some(error); break; }
+                }
+            }
+        }
+        // Let what was started finish (or fail) before the channel goes.
+        while let Some(result) = in_flight.next().await {
+            if let Err(error) = result {
+                failure.get_or_insert(error);
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None if shutdown.is_cancelled() => Ok(()),
+            None => Err(anyhow::anyhow!("the broker ended the consumer")),
+        }
+    }
+
+    /// Handles one delivery and settles it; an error means the channel is unusable.
+    async fn settle(&self, channel: &Channel, delivery: Delivery) -> anyhow::Result<()> {
+        let attempt = headers::get_i64(delivery.properties.headers().as_ref(), headers::ATTEMPT)
+            .unwrap_or(1)
+            .max(1);
+        let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
+            Err(error) => Outcome::Park(format!("unparseable envelope: {error}")),
+            Ok(envelope) => {
+                let context = envelope
+                    .traceparent
+                    .as_deref()
+                    .and_then(|t| t.parse::<TraceContext>().ok());
+                let context = context.map_or_else(TraceContext::new_root, |parent| parent.child());
+                let span = tracing::info_span!(
+                    "consume",
+                    service = self.service,
+                    event_type = %envelope.kind,
+                    event_id = %envelope.id,
+                    attempt,
+                    trace_id = %context.trace_id(),
+                );
+                context.scope(self.apply(&envelope).instrument(span)).await
+            }
+        };
+        let labels = [("service", self.service.to_owned())];
+        match outcome {
+            Outcome::Done => metrics::counter!("messages_consumed_total", &labels).increment(1),
+            Outcome::Duplicate => {
+                metrics::counter!("messages_duplicate_total", &labels).increment(1)
+            }
+            Outcome::Retry { reason, after } => {
+                let index = usize::try_from(attempt - 1).unwrap_or(usize::MAX);
+                if index >= self.settings.retry_delays.len() {
+                    let reason = format!("gave up after {attempt} attempts: {reason}");
+                    self.park(channel, &delivery, attempt, &reason).await?;
+                } else {
+                    // Honour a hint such as Retry-After by skipping to the first delay that long.
+                    let index = after
+                        .and_then(|after| {
+                            self.settings
+                                .retry_delays
+                                .iter()
+                                .skip(index)
+                                .position(|d| *d >= after)
+                                .map(|p| p + index)
+                        })
+                        .unwrap_or_else(|| {
+                            if after.is_some() {
+                                self.settings.retry_delays.len() - 1
+                            } else {
+                                index
+                            }
+                        });
+                    tracing::info!(service = self.service, attempt, %reason, delay = ?self.settings.retry_delays[index], "will retry");
+                    self.republish(
+                        channel,
+                        &delivery,
+                        &self.names.retry(index),
+                        attempt + 1,
+                        None,
+                    )
+                    .await?;
+                    metrics::counter!("messages_retried_total", &labels).increment(1);
+                }
+            }
+            Outcome::Park(reason) => self.park(channel, &delivery, attempt, &reason).await?,
+        }
+        // Only now, with the effect committed or the message safely handed on, is it settled.
+        delivery
+            .ack(BasicAckOptions::default())
+            .await
+            .context("ack failed")?;
+        Ok(())
+    }
+
+    async fn apply(&self, envelope: &Envelope) -> Outcome {
+        match self.transact(envelope).await {
+            Ok(true) => Outcome::Done,
+            Ok(false) => Outcome::Duplicate,
+            Err(HandlerError::Reject(reason)) => Outcome::Park(reason),
+            Err(HandlerError::Retry { reason, after }) => Outcome::Retry { reason, after },
+            Err(HandlerError::Unexpected(error)) => Outcome::Retry {
+                reason: format!("{error:#}"),
+                after: None,
+            },
+        }
+    }
+
+    /// Records the message and applies it in one transaction; `false` if it was seen before.
+    async fn transact(&self, envelope: &Envelope) -> Result<bool, HandlerError> {
+        let mut tx = self.pool.begin().await?;
+        let recorded =
+            sqlx::query("INSERT INTO inbox (message_id, event_type, received_at) VALUES (?, ?, ?)")
+                .bind(envelope.id)
+                .bind(&envelope.kind)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await;
+        match recorded {
+            Err(error) if is_unique_violation(&error) => return Ok(false),
+            Err(error) => return Err(error.into()),
+            Ok(_) => {}
+        }
+        self.handler.handle(envelope, &mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn park(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        attempt: i64,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        tracing::error!(service = self.service, attempt, reason, queue = %self.names.dead, "message parked");
+        self.republish(channel, delivery, &self.names.dead, attempt, Some(reason))
+            .await?;
+        metrics::counter!("messages_parked_total", "service" => self.service).increment(1);
+        Ok(())
+    }
+
+    /// Sends a copy straight to one of the service's queues and waits for the broker's confirm,
+    /// so the original can be acked without the message ever being only in memory.
+    async fn republish(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        queue: &str,
+        attempt: i64,
+        reason: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let mut table = delivery.properties.headers().clone().unwrap_or_default();
+        table.insert(headers::ATTEMPT.into(), AMQPValue::LongLongInt(attempt));
+        if let Some(reason) = reason {
+            table.insert(headers::PARK_REASON.into(), headers::long_string(reason));
+        }
+        let properties: BasicProperties = delivery
+            .properties
+            .clone()
+            .with_headers(table)
+            .with_delivery_mode(2);
+        let confirmation = channel
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                &delivery.data,
+                properties,
+            )
+            .await?
+            .await?;
+        if confirmation.is_nack() {
+            anyhow::bail!("the broker refused the message for {queue}");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! RabbitMQ for shopper, with the guarantees the services rely on:
+//!
+//! - **Outbox**: a state change and its event commit in one database transaction
+//!   ([`Outbox::stage`]); the [`relay`](OutboxRelay) publishes committed rows with publisher
+//!   confirms and only then marks them sent. A broker outage or a crash delays events, never loses
+//!   them.
+//! - **Consumers** ([`Consumer`]): each message's id is recorded in `inbox` in the transaction of
+//!   its effect, so a redelivery is acknowledged without repeating it; acknowledgement comes only
+//!   after commit; failures retry with growing delays, then park on the service's dead-letter
+//!   queue; unparseable messages park at once.
+//! - **Broker** ([`Broker`]): one connection per process part, re-established with backoff
+//!   forever; readiness reports it.
+//!
+//! Every schema that uses this crate has the `outbox` and `inbox` tables of `schema.sql`.
+
+mod broker;
+mod consumer;
+mod headers;
+mod outbox;
+mod relay;
+mod topology;
+
+pub use broker::{Broker, BrokerSettings};
+pub use consumer::{Consumer, ConsumerSettings, Handler, HandlerError, HandlerFuture};
+pub use outbox::Outbox;
+pub use relay::{OutboxRelay, RelaySettings};
+pub use topology::{QueueNames, declare_exchange};
+
+/// The DDL of the `outbox` and `inbox` tables, for a service's first messaging migration.
+pub const SCHEMA_SQL: &str = include_str!("../schema.sql");

@@ -1,0 +1,56 @@
+//! Staging events in the caller's transaction.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use common::trace_context::TraceContext;
+use events::{Envelope, Event};
+use sqlx::{MySql, MySqlConnection, Transaction};
+use tokio::sync::Notify;
+
+/// A handle to stage events and to wake the relay once they are committed.
+#[derive(Clone, Default)]
+pub struct Outbox {
+    committed: Arc<Notify>,
+}
+
+impl Outbox {
+    /// A handle whose relay is woken by [`Outbox::commit`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `event` to the outbox inside the caller's transaction: it is published if and only
+    /// if that transaction commits. Carries the current trace context.
+    pub async fn stage<E: Event>(tx: &mut MySqlConnection, event: &E) -> anyhow::Result<Envelope> {
+        let traceparent = TraceContext::current().map(|context| context.to_string());
+        let envelope = Envelope::new(event, traceparent)?;
+        sqlx::query(
+            "INSERT INTO outbox (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(envelope.id)
+        .bind(&envelope.kind)
+        .bind(serde_json::to_string(&envelope)?)
+        .bind(Utc::now())
+        .execute(tx)
+        .await?;
+        Ok(envelope)
+    }
+
+    /// Commits the transaction, then wakes the relay so the events leave at once rather than at
+    /// its next poll.
+    pub async fn commit(&self, tx: Transaction<'_, MySql>) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// Tells the relay there may be new rows.
+    pub fn wake(&self) {
+        self.committed.notify_one();
+    }
+
+    pub(crate) fn notified(&self) -> Arc<Notify> {
+        self.committed.clone()
+    }
+}

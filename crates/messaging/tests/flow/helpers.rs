@@ -1,0 +1,339 @@
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use events::{Envelope, Event, UserDeleted};
+use lapin::{
+    BasicProperties, Channel, Connection, ConnectionProperties,
+    options::{BasicGetOptions, BasicPublishOptions},
+};
+use messaging::{
+    Broker, BrokerSettings, Consumer, ConsumerSettings, Handler, HandlerError, HandlerFuture,
+    declare_exchange,
+};
+use sqlx::{Connection as _, MySqlConnection, MySqlPool};
+use testkit::TcpProxy;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+pub fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// `host:port` of the broker, for the proxy.
+pub fn amqp_address() -> String {
+    let uri: lapin::uri::AMQPUri = amqp_url().parse().unwrap();
+    format!("{}:{}", uri.authority.host, uri.authority.port)
+}
+
+/// A fresh schema with the messaging tables and an `effects` table for test handlers.
+pub struct Schema {
+    pub name: String,
+    pub pool: MySqlPool,
+}
+
+impl Schema {
+    pub async fn create() -> Self {
+        let name = format!("test_msg_{}", Uuid::now_v7().simple());
+        let mut server = MySqlConnection::connect(&database_url()).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
+            .execute(&mut server)
+            .await
+            .unwrap();
+        let pool = MySqlPool::connect(&format!("{}/{name}", database_url()))
+            .await
+            .unwrap();
+        sqlx::raw_sql(messaging::SCHEMA_SQL)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE effects (event_id BINARY(16) NOT NULL, applied_at DATETIME(6) NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        Self { name, pool }
+    }
+
+    pub async fn effects(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM effects")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn pending(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut connection) = MySqlConnection::connect(&database_url()).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS `{name}`"
+                    )))
+                    .execute(&mut connection)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A unique exchange and service name per test, so tests never see each other's messages.
+pub struct Names {
+    pub exchange: String,
+    pub service: &'static str,
+}
+
+impl Names {
+    pub fn unique() -> Self {
+        let id = Uuid::now_v7().simple().to_string();
+        Self {
+            exchange: format!("test.events.{id}"),
+            service: Box::leak(format!("test-{id}").into_boxed_str()),
+        }
+    }
+
+    pub fn broker(&self, url: &str) -> Broker {
+        Broker::new(
+            BrokerSettings {
+                url: url.to_owned(),
+                exchange: self.exchange.clone(),
+            },
+            self.service,
+        )
+    }
+}
+
+/// Fast retries and self-deleting queues, for tests.
+pub fn fast_consumer_settings(retries: usize) -> ConsumerSettings {
+    ConsumerSettings {
+        prefetch: 8,
+        retry_delays: (1..=retries as u64)
+            .map(|i| Duration::from_millis(50 * i))
+            .collect(),
+        idle_queue_expiry: Some(Duration::from_secs(300)),
+        max_backoff: Duration::from_millis(500),
+    }
+}
+
+/// What the test handler does on each call.
+#[derive(Clone, Default)]
+pub struct Script {
+    /// Fail this many calls before succeeding.
+    pub failures: usize,
+    /// Reject every call.
+    pub reject: bool,
+    /// Cut this proxy on the first call, after the effect is written.
+    pub cut_on_first_call: Option<Arc<TcpProxy>>,
+}
+
+/// Writes one row into `effects` per applied event.
+#[derive(Clone)]
+pub struct Recorder {
+    pub calls: Arc<AtomicUsize>,
+    pub traces: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    script: Script,
+}
+
+impl Recorder {
+    pub fn new(script: Script) -> Self {
+        Self {
+            calls: Arc::default(),
+            traces: Arc::default(),
+            script,
+        }
+    }
+}
+
+impl Handler for Recorder {
+    fn event_types(&self) -> Vec<&'static str> {
+        vec![UserDeleted::TYPE]
+    }
+
+    fn handle<'a>(
+        &'a self,
+        envelope: &'a Envelope,
+        tx: &'a mut MySqlConnection,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            self.traces
+                .lock()
+                .unwrap()
+                .push(common::trace_context::TraceContext::current().map(|c| c.trace_id()));
+            envelope.decode::<UserDeleted>()?;
+            if self.script.reject {
+                return Err(HandlerError::Reject("this event can never apply".into()));
+            }
+            if call < self.script.failures {
+                return Err(HandlerError::Retry {
+                    reason: format!("failure {call}"),
+                    after: None,
+                });
+            }
+            sqlx::query("INSERT INTO effects (event_id, applied_at) VALUES (?, NOW(6))")
+                .bind(envelope.id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(proxy) = self.script.cut_on_first_call.as_ref().filter(|_| call == 0) {
+                proxy.cut();
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Starts a consumer in the background; stops with the returned token.
+pub fn spawn_consumer(
+    schema: &Schema,
+    broker: Broker,
+    names: &Names,
+    handler: Recorder,
+    settings: ConsumerSettings,
+) -> CancellationToken {
+    let stop = CancellationToken::new();
+    let consumer = Consumer::new(
+        names.service,
+        schema.pool.clone(),
+        broker,
+        handler,
+        settings,
+    );
+    tokio::spawn(consumer.run(stop.clone()));
+    stop
+}
+
+/// A plain connection to the real broker, for the test's own publishing and inspection.
+pub struct TestBroker {
+    connection: Connection,
+}
+
+impl TestBroker {
+    pub async fn connect() -> Self {
+        Self {
+            connection: Connection::connect(&amqp_url(), ConnectionProperties::default())
+                .await
+                .unwrap(),
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        self.connection.create_channel().await.unwrap()
+    }
+
+    /// Waits until a consumer consumes from `queue` (a failed passive declare closes its channel,
+    /// hence a channel per try).
+    pub async fn wait_for_queue(&self, queue: &str) {
+        eventually(&format!("{queue} exists"), || async {
+            let channel = self.channel().await;
+            let options = lapin::options::QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            // A consumer means the bindings, declared before consuming, are in place too.
+            channel
+                .queue_declare(queue.into(), options, Default::default())
+                .await
+                .is_ok_and(|q| q.consumer_count() > 0)
+        })
+        .await;
+    }
+}
+
+pub async fn publish_raw(channel: &Channel, exchange: &str, routing_key: &str, body: &[u8]) {
+    declare_exchange(channel, exchange).await.unwrap();
+    channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            body,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+pub async fn publish_envelope(channel: &Channel, exchange: &str, envelope: &Envelope) {
+    publish_raw(
+        channel,
+        exchange,
+        &envelope.kind,
+        &serde_json::to_vec(envelope).unwrap(),
+    )
+    .await;
+}
+
+/// Takes one message from a queue, if any.
+pub async fn take(channel: &Channel, queue: &str) -> Option<lapin::message::BasicGetMessage> {
+    channel
+        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Waits for a message on a queue.
+pub async fn take_eventually(
+    channel: &Channel,
+    queue: &str,
+    what: &str,
+) -> lapin::message::BasicGetMessage {
+    for _ in 0..200 {
+        if let Some(message) = take(channel, queue).await {
+            return message;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// Waits until `check` holds, for up to ten seconds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+pub fn deleted_event() -> Envelope {
+    Envelope::new(
+        &UserDeleted {
+            user_id: Uuid::now_v7(),
+        },
+        None,
+    )
+    .unwrap()
+}
