@@ -17,9 +17,7 @@ impl Command {
             None | Some("serve") => Command::Serve,
             Some("migrate") => Command::Migrate,
             Some(other) => {
-                return Err(format!(
-                    "unknown command `{other}`; expected `serve` or `migrate`"
-                ));
+                return Err(format!("unknown command `{other}`; expected `serve` or `migrate`"));
             }
         };
         match args.next() {

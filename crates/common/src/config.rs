@@ -4,9 +4,7 @@
 //! [`ConfigError`] that names the variable, so `main` can print one clear line and exit 1.
 //! Values are never echoed back: some of them are secrets.
 
-use std::{
-    collections::HashMap, ffi::OsString, fmt::Display, net::IpAddr, str::FromStr, time::Duration,
-};
+use std::{collections::HashMap, ffi::OsString, fmt::Display, net::IpAddr, str::FromStr, time::Duration};
 
 use secrecy::SecretString;
 
@@ -23,10 +21,7 @@ pub struct ConfigError {
 impl ConfigError {
     /// A setting whose value breaks a rule that its type cannot express.
     pub fn invalid(name: &str, problem: impl Display) -> Self {
-        Self {
-            name: name.to_owned(),
-            problem: format!("is malformed: {problem}"),
-        }
+        Self { name: name.to_owned(), problem: format!("is malformed: {problem}") }
     }
 }
 
@@ -41,21 +36,12 @@ pub struct Env {
 impl Env {
     /// The environment of this process.
     pub fn from_process() -> Self {
-        Self {
-            vars: std::env::vars_os()
-                .filter_map(|(k, v)| k.into_string().ok().map(|k| (k, v)))
-                .collect(),
-        }
+        Self { vars: std::env::vars_os().filter_map(|(k, v)| k.into_string().ok().map(|k| (k, v))).collect() }
     }
 
     /// An environment made of the given pairs only.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.into()))
-                .collect(),
-        }
+        Self { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect() }
     }
 
     /// The raw text of a setting; empty counts as unset, as in most deployment tools.
@@ -77,11 +63,7 @@ impl Env {
         T::Err: Display,
     {
         self.text(name)?
-            .map(|text| {
-                text.trim()
-                    .parse::<T>()
-                    .map_err(|e| ConfigError::invalid(name, e))
-            })
+            .map(|text| text.trim().parse::<T>().map_err(|e| ConfigError::invalid(name, e)))
             .transpose()
     }
 
@@ -100,18 +82,13 @@ impl Env {
         T: FromStr,
         T::Err: Display,
     {
-        self.parse(name)?.ok_or_else(|| ConfigError {
-            name: name.to_owned(),
-            problem: "is required but not set".into(),
-        })
+        self.parse(name)?
+            .ok_or_else(|| ConfigError { name: name.to_owned(), problem: "is required but not set".into() })
     }
 
     /// A duration given in whole seconds.
     pub fn seconds_or(&self, name: &str, default: Duration) -> Result<Duration, ConfigError> {
-        Ok(self
-            .parse::<u64>(name)?
-            .map(Duration::from_secs)
-            .unwrap_or(default))
+        Ok(self.parse::<u64>(name)?.map(Duration::from_secs).unwrap_or(default))
     }
 
     /// A secret: kept out of logs and `Debug` output from here on.
@@ -123,13 +100,7 @@ impl Env {
     pub fn list(&self, name: &str) -> Result<Vec<String>, ConfigError> {
         Ok(self
             .text(name)?
-            .map(|text| {
-                text.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect()
-            })
+            .map(|text| text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
             .unwrap_or_default())
     }
 }
@@ -156,8 +127,7 @@ impl HttpSettings {
         Ok(Self {
             host: env.parse_or("BIND_ADDRESS", IpAddr::from([0, 0, 0, 0]))?,
             port: env.parse_or(port_var, default_port)?,
-            request_timeout: env
-                .seconds_or("HTTP_REQUEST_TIMEOUT_SECS", Duration::from_secs(15))?,
+            request_timeout: env.seconds_or("HTTP_REQUEST_TIMEOUT_SECS", Duration::from_secs(15))?,
             cors_origins: env.list("CORS_ALLOWED_ORIGINS")?,
             shutdown_grace: env.seconds_or("SHUTDOWN_GRACE_SECS", Duration::from_secs(20))?,
         })
@@ -171,20 +141,14 @@ mod tests {
     #[test]
     fn a_missing_required_setting_names_the_variable() {
         let err = Env::default().require::<u16>("AUTH_PORT").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "configuration error: AUTH_PORT is required but not set"
-        );
+        assert_eq!(err.to_string(), "configuration error: AUTH_PORT is required but not set");
     }
 
     #[test]
     fn a_malformed_setting_names_the_variable_without_its_value() {
         let env = Env::from_pairs([("AUTH_PORT", "eighty")]);
         let err = env.parse::<u16>("AUTH_PORT").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("configuration error: AUTH_PORT is malformed")
-        );
+        assert!(err.to_string().starts_with("configuration error: AUTH_PORT is malformed"));
         assert!(!err.to_string().contains("eighty"));
     }
 
@@ -196,13 +160,7 @@ mod tests {
 
     #[test]
     fn lists_skip_blank_items() {
-        let env = Env::from_pairs([(
-            "CORS_ALLOWED_ORIGINS",
-            " https://a.example, ,https://b.example ",
-        )]);
-        assert_eq!(
-            env.list("CORS_ALLOWED_ORIGINS").unwrap(),
-            ["https://a.example", "https://b.example"]
-        );
+        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", " https://a.example, ,https://b.example ")]);
+        assert_eq!(env.list("CORS_ALLOWED_ORIGINS").unwrap(), ["https://a.example", "https://b.example"]);
     }
 }

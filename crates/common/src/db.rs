@@ -42,51 +42,27 @@ impl fmt::Debug for DatabaseSettings {
 
 impl DatabaseSettings {
     /// Reads `DATABASE_URL`, the schema name from `schema_var` and `DATABASE_MAX_CONNECTIONS`.
-    pub fn from_env(
-        env: &Env,
-        schema_var: &str,
-        default_schema: &str,
-    ) -> Result<Self, ConfigError> {
-        let url = env
-            .text("DATABASE_URL")?
-            .unwrap_or_else(|| "mysql://root@127.0.0.1:3306".into());
+    pub fn from_env(env: &Env, schema_var: &str, default_schema: &str) -> Result<Self, ConfigError> {
+        let url = env.text("DATABASE_URL")?.unwrap_or_else(|| "mysql://root@127.0.0.1:3306".into());
         if !url.starts_with("mysql://") && !url.starts_with("mariadb://") {
-            return Err(ConfigError::invalid(
-                "DATABASE_URL",
-                "expected a mysql:// URL",
-            ));
+            return Err(ConfigError::invalid("DATABASE_URL", "expected a mysql:// URL"));
         }
         // The parser's message would quote the URL, password included: say less.
         let server = MySqlConnectOptions::from_str(&url)
             .map_err(|_| ConfigError::invalid("DATABASE_URL", "not a valid mysql:// URL"))?;
-        let schema = env
-            .text(schema_var)?
-            .unwrap_or_else(|| default_schema.to_owned());
+        let schema = env.text(schema_var)?.unwrap_or_else(|| default_schema.to_owned());
         if schema.is_empty()
             || schema.len() > 64
-            || !schema
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            || !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
-            return Err(ConfigError::invalid(
-                schema_var,
-                "use 1 to 64 of a-z, 0-9 and _",
-            ));
+            return Err(ConfigError::invalid(schema_var, "use 1 to 64 of a-z, 0-9 and _"));
         }
         let max_connections = env.parse_or("DATABASE_MAX_CONNECTIONS", 10u32)?;
         if max_connections == 0 {
-            return Err(ConfigError::invalid(
-                "DATABASE_MAX_CONNECTIONS",
-                "must be at least 1",
-            ));
+            return Err(ConfigError::invalid("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
         }
         let migrate_on_start = env.parse_or("DATABASE_MIGRATE_ON_START", true)?;
-        Ok(Self {
-            server,
-            schema,
-            max_connections,
-            migrate_on_start,
-        })
+        Ok(Self { server, schema, max_connections, migrate_on_start })
     }
 }
 
@@ -99,15 +75,11 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<MySqlPool> {
     match pool_options.clone().connect_with(options.clone()).await {
         Ok(pool) => Ok(pool),
         Err(sqlx::Error::Database(e))
-            if e.try_downcast_ref::<MySqlDatabaseError>()
-                .map(MySqlDatabaseError::number)
+            if e.try_downcast_ref::<MySqlDatabaseError>().map(MySqlDatabaseError::number)
                 == Some(ER_BAD_DB_ERROR) =>
         {
             create_schema(settings).await?;
-            pool_options
-                .connect_with(options)
-                .await
-                .context("cannot connect to the database")
+            pool_options.connect_with(options).await.context("cannot connect to the database")
         }
         Err(e) => Err(e).context("cannot connect to the database"),
     }
@@ -145,18 +117,13 @@ pub async fn connect_for_service(
 /// Applies pending migrations. sqlx holds a lock meanwhile, so instances starting together
 /// do not race.
 pub async fn migrate(pool: &MySqlPool, migrator: &Migrator) -> anyhow::Result<()> {
-    migrator
-        .run(pool)
-        .await
-        .context("database migration failed")
+    migrator.run(pool).await.context("database migration failed")
 }
 
 /// Whether an error is a unique-key violation (MySQL reports no constraint name, so callers
 /// know from context which key it was).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]

@@ -44,10 +44,7 @@ pub struct FieldError {
 impl FieldError {
     /// An error for `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -206,10 +203,7 @@ mod tests {
     fn validation_errors_list_each_field() {
         let problem = AppError::invalid("password", "must be at least 8 characters").problem();
         assert_eq!(problem.status, 422);
-        assert_eq!(
-            problem.errors,
-            [FieldError::new("password", "must be at least 8 characters")]
-        );
+        assert_eq!(problem.errors, [FieldError::new("password", "must be at least 8 characters")]);
     }
 
     #[test]

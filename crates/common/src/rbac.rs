@@ -46,13 +46,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Customer => &[ManageOwnAccount, PlaceOrders],
-            Role::Admin => &[
-                ManageOwnAccount,
-                PlaceOrders,
-                ManageUsers,
-                ManageCatalog,
-                ManageOrders,
-            ],
+            Role::Admin => &[ManageOwnAccount, PlaceOrders, ManageUsers, ManageCatalog, ManageOrders],
         }
     }
 
@@ -99,20 +93,12 @@ pub struct AuthUser {
 impl AuthUser {
     /// 403 unless the user's role grants `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.role.can(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if self.role.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
     /// 403 unless the user is `owner` or holds `permission` over everyone's resources.
     pub fn require_self_or(&self, owner: Uuid, permission: Permission) -> Result<(), AppError> {
-        if self.id == owner {
-            Ok(())
-        } else {
-            self.require(permission)
-        }
+        if self.id == owner { Ok(()) } else { self.require(permission) }
     }
 }
 
@@ -128,19 +114,12 @@ where
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(AppError::Unauthorized("a bearer token is required"))?;
         let verifier = Arc::<TokenVerifier>::from_ref(state);
         match verifier.verify(token).await {
-            Ok(claims) => Ok(AuthUser {
-                id: claims.sub,
-                role: claims.role,
-            }),
+            Ok(claims) => Ok(AuthUser { id: claims.sub, role: claims.role }),
             Err(reason) => {
                 tracing::info!(%reason, "token refused");
                 Err(AppError::Unauthorized("the token is invalid or expired"))
@@ -161,10 +140,7 @@ mod tests {
 
     #[test]
     fn a_user_may_act_on_their_own_resource_only() {
-        let me = AuthUser {
-            id: Uuid::now_v7(),
-            role: Role::Customer,
-        };
+        let me = AuthUser { id: Uuid::now_v7(), role: Role::Customer };
         assert!(me.require_self_or(me.id, Permission::ManageUsers).is_ok());
         assert!(matches!(
             me.require_self_or(Uuid::now_v7(), Permission::ManageUsers),

@@ -40,10 +40,7 @@ impl TelemetrySettings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let filter = env.text("RUST_LOG")?.unwrap_or_else(|| "info".into());
         EnvFilter::try_new(&filter).map_err(|e| ConfigError::invalid("RUST_LOG", e))?;
-        Ok(Self {
-            format: env.parse_or("LOG_FORMAT", LogFormat::Pretty)?,
-            filter,
-        })
+        Ok(Self { format: env.parse_or("LOG_FORMAT", LogFormat::Pretty)?, filter })
     }
 }
 
@@ -53,14 +50,9 @@ pub fn init(settings: &TelemetrySettings) {
     let registry = tracing_subscriber::registry().with(filter);
     // `try_init` so a second call (tests start many apps in one process) is harmless.
     let _ = match settings.format {
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true),
-            )
-            .try_init(),
+        LogFormat::Json => {
+            registry.with(fmt::layer().json().flatten_event(true).with_current_span(true)).try_init()
+        }
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };
 }

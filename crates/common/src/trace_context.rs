@@ -22,19 +22,12 @@ pub struct TraceContext {
 impl TraceContext {
     /// A new trace.
     pub fn new_root() -> Self {
-        Self {
-            trace_id: random_nonzero_u128(),
-            span_id: random_nonzero_u64(),
-            sampled: true,
-        }
+        Self { trace_id: random_nonzero_u128(), span_id: random_nonzero_u64(), sampled: true }
     }
 
     /// A new span in the same trace.
     pub fn child(&self) -> Self {
-        Self {
-            span_id: random_nonzero_u64(),
-            ..*self
-        }
+        Self { span_id: random_nonzero_u64(), ..*self }
     }
 
     /// The context scoped around the running task, if any.
@@ -55,13 +48,7 @@ impl TraceContext {
 
 impl fmt::Display for TraceContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "00-{:032x}-{:016x}-{:02x}",
-            self.trace_id,
-            self.span_id,
-            u8::from(self.sampled)
-        )
+        write!(f, "00-{:032x}-{:016x}-{:02x}", self.trace_id, self.span_id, u8::from(self.sampled))
     }
 }
 
@@ -77,17 +64,9 @@ impl FromStr for TraceContext {
             return Err("traceparent needs four fields");
         };
         let hex = |part: &str, len: usize| {
-            part.len() == len
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            part.len() == len && part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         };
-        if version != "00"
-            || parts.next().is_some()
-            || !hex(trace, 32)
-            || !hex(span, 16)
-            || !hex(flags, 2)
-        {
+        if version != "00" || parts.next().is_some() || !hex(trace, 32) || !hex(span, 16) || !hex(flags, 2) {
             return Err("not a version 00 traceparent");
         }
         let trace_id = u128::from_str_radix(trace, 16).map_err(|_| "bad trace id")?;
@@ -96,11 +75,7 @@ impl FromStr for TraceContext {
         if trace_id == 0 || span_id == 0 {
             return Err("all-zero ids are invalid");
         }
-        Ok(Self {
-            trace_id,
-            span_id,
-            sampled: flags & 1 == 1,
-        })
+        Ok(Self { trace_id, span_id, sampled: flags & 1 == 1 })
     }
 }
 
@@ -159,9 +134,6 @@ mod tests {
     async fn the_scoped_context_is_current_inside_only() {
         let context = TraceContext::new_root();
         assert_eq!(TraceContext::current(), None);
-        assert_eq!(
-            context.scope(async { TraceContext::current() }).await,
-            Some(context)
-        );
+        assert_eq!(context.scope(async { TraceContext::current() }).await, Some(context));
     }
 }

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::{
-    Event, OrderCancelled, OrderCreated, OrderStatusChanged, ProductCreated, ProductDeleted,
-    ProductUpdated, StockRejected, StockReserved, UserDeleted, UserRegistered, UserUpdated,
+    Event, OrderCancelled, OrderCreated, OrderStatusChanged, ProductCreated, ProductDeleted, ProductUpdated,
+    StockRejected, StockReserved, UserDeleted, UserRegistered, UserUpdated,
 };
 
 /// What the catalogue says about one event.
@@ -68,11 +68,7 @@ fn fields(prefix: &str, value: &Value, out: &mut Vec<(String, &'static str)>) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
                 out.push((path.clone(), json_type(child)));
                 fields(&path, child, out);
             }
@@ -98,23 +94,11 @@ pub fn render_markdown() -> String {
     );
     let events = catalogue();
     for e in &events {
-        let consumers = if e.consumers.is_empty() {
-            "none yet".to_owned()
-        } else {
-            e.consumers.join(", ")
-        };
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} | {} |",
-            e.kind, e.version, e.producer, consumers
-        );
+        let consumers = if e.consumers.is_empty() { "none yet".to_owned() } else { e.consumers.join(", ") };
+        let _ = writeln!(out, "| `{}` | {} | {} | {} |", e.kind, e.version, e.producer, consumers);
     }
     for e in &events {
-        let _ = write!(
-            out,
-            "\n## `{}` (v{})\n\n| field | type |\n|---|---|\n",
-            e.kind, e.version
-        );
+        let _ = write!(out, "\n## `{}` (v{})\n\n| field | type |\n|---|---|\n", e.kind, e.version);
         let mut list = Vec::new();
         fields("", &e.example, &mut list);
         for (path, kind) in list {

@@ -45,10 +45,7 @@ pub enum DecodeError {
 
 impl Envelope {
     /// Wraps `event` with a new id and the current time.
-    pub fn new<E: Event>(
-        event: &E,
-        traceparent: Option<String>,
-    ) -> Result<Self, serde_json::Error> {
+    pub fn new<E: Event>(event: &E, traceparent: Option<String>) -> Result<Self, serde_json::Error> {
         Ok(Self {
             id: Uuid::now_v7(),
             kind: E::TYPE.to_owned(),

@@ -35,10 +35,7 @@ impl Event for OrderCreated {
         Self {
             order_id: Uuid::nil(),
             user_id: Uuid::nil(),
-            items: vec![OrderLine {
-                product_id: Uuid::nil(),
-                quantity: 2,
-            }],
+            items: vec![OrderLine { product_id: Uuid::nil(), quantity: 2 }],
         }
     }
 }
@@ -153,10 +150,7 @@ impl Event for OrderCancelled {
     const PRODUCER: &'static str = "order";
     const CONSUMERS: &'static [&'static str] = &["product"];
     fn example() -> Self {
-        Self {
-            order_id: Uuid::nil(),
-            user_id: Uuid::nil(),
-        }
+        Self { order_id: Uuid::nil(), user_id: Uuid::nil() }
     }
 }
 

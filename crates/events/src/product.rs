@@ -67,25 +67,9 @@ impl Event for ProductUpdated {
     const PRODUCER: &'static str = "product";
     const CONSUMERS: &'static [&'static str] = &[];
     fn example() -> Self {
-        let ProductCreated {
-            product_id,
-            sku,
-            name,
-            price_cents,
-            currency,
-            stock,
-            category,
-        } = ProductCreated::example();
-        Self {
-            product_id,
-            sku,
-            name,
-            price_cents,
-            currency,
-            stock,
-            category,
-            version: 2,
-        }
+        let ProductCreated { product_id, sku, name, price_cents, currency, stock, category } =
+            ProductCreated::example();
+        Self { product_id, sku, name, price_cents, currency, stock, category, version: 2 }
     }
 }
 
@@ -102,8 +86,6 @@ impl Event for ProductDeleted {
     const PRODUCER: &'static str = "product";
     const CONSUMERS: &'static [&'static str] = &[];
     fn example() -> Self {
-        Self {
-            product_id: Uuid::nil(),
-        }
+        Self { product_id: Uuid::nil() }
     }
 }

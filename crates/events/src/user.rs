@@ -48,11 +48,7 @@ impl Event for UserUpdated {
     const PRODUCER: &'static str = "user";
     const CONSUMERS: &'static [&'static str] = &["auth"];
     fn example() -> Self {
-        Self {
-            user_id: Uuid::nil(),
-            email: "ada@example.com".into(),
-            role: "admin".into(),
-        }
+        Self { user_id: Uuid::nil(), email: "ada@example.com".into(), role: "admin".into() }
     }
 }
 
@@ -69,8 +65,6 @@ impl Event for UserDeleted {
     const PRODUCER: &'static str = "user";
     const CONSUMERS: &'static [&'static str] = &["auth"];
     fn example() -> Self {
-        Self {
-            user_id: Uuid::nil(),
-        }
+        Self { user_id: Uuid::nil() }
     }
 }

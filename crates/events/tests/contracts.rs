@@ -6,11 +6,9 @@ use events::*;
 
 fn round_trip<E: Event + PartialEq + std::fmt::Debug>() {
     let event = E::example();
-    let envelope = Envelope::new(
-        &event,
-        Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()),
-    )
-    .unwrap();
+    let envelope =
+        Envelope::new(&event, Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()))
+            .unwrap();
     let wire = serde_json::to_vec(&envelope).unwrap();
     let back: Envelope = serde_json::from_slice(&wire).unwrap();
     assert_eq!(back, envelope);
@@ -67,12 +65,7 @@ fn order_status_changed_round_trips() {
 fn the_envelope_has_the_documented_wire_names() {
     let envelope = Envelope::new(&UserDeleted::example(), None).unwrap();
     let json = serde_json::to_value(&envelope).unwrap();
-    let mut keys: Vec<&str> = json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["id", "occurred_at", "payload", "type", "version"]);
     assert_eq!(envelope.id.get_version_num(), 7);
@@ -83,20 +76,14 @@ fn decoding_as_another_event_or_version_fails() {
     let mut envelope = Envelope::new(&UserDeleted::example(), None).unwrap();
     assert!(envelope.decode::<UserRegistered>().is_err());
     envelope.version = 2;
-    assert!(matches!(
-        envelope.decode::<UserDeleted>(),
-        Err(DecodeError::Mismatch { .. })
-    ));
+    assert!(matches!(envelope.decode::<UserDeleted>(), Err(DecodeError::Mismatch { .. })));
 }
 
 #[test]
 fn a_payload_that_does_not_fit_its_type_fails_to_decode() {
     let mut envelope = Envelope::new(&UserDeleted::example(), None).unwrap();
     envelope.payload = serde_json::json!({"user_id": "not-a-uuid"});
-    assert!(matches!(
-        envelope.decode::<UserDeleted>(),
-        Err(DecodeError::Payload(_))
-    ));
+    assert!(matches!(envelope.decode::<UserDeleted>(), Err(DecodeError::Payload(_))));
 }
 
 #[test]
@@ -117,8 +104,5 @@ fn docs_events_md_matches_the_types() {
         std::fs::write(path, &expected).unwrap();
     }
     let actual = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        actual == expected,
-        "docs/EVENTS.md is stale: run `UPDATE_EVENTS_DOC=1 cargo test -p events`"
-    );
+    assert!(actual == expected, "docs/EVENTS.md is stale: run `UPDATE_EVENTS_DOC=1 cargo test -p events`");
 }

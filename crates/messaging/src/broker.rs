@@ -23,27 +23,18 @@ pub struct BrokerSettings {
 
 impl fmt::Debug for BrokerSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BrokerSettings")
-            .field("exchange", &self.exchange)
-            .finish_non_exhaustive()
+        f.debug_struct("BrokerSettings").field("exchange", &self.exchange).finish_non_exhaustive()
     }
 }
 
 impl BrokerSettings {
     /// Reads `AMQP_URL` and `AMQP_EXCHANGE`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let url = env
-            .text("AMQP_URL")?
-            .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+        let url = env.text("AMQP_URL")?.unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
         if url.parse::<lapin::uri::AMQPUri>().is_err() {
-            return Err(ConfigError::invalid(
-                "AMQP_URL",
-                "not an amqp:// or amqps:// URL",
-            ));
+            return Err(ConfigError::invalid("AMQP_URL", "not an amqp:// or amqps:// URL"));
         }
-        let exchange = env
-            .text("AMQP_EXCHANGE")?
-            .unwrap_or_else(|| events::EXCHANGE.to_owned());
+        let exchange = env.text("AMQP_EXCHANGE")?.unwrap_or_else(|| events::EXCHANGE.to_owned());
         Ok(Self { url, exchange })
     }
 }
@@ -59,11 +50,7 @@ pub struct Broker {
 impl Broker {
     /// A broker handle; nothing connects until a channel is asked for.
     pub fn new(settings: BrokerSettings, name: impl Into<String>) -> Self {
-        Self {
-            settings,
-            name: name.into(),
-            connection: Arc::default(),
-        }
+        Self { settings, name: name.into(), connection: Arc::default() }
     }
 
     /// The exchange events go to.
@@ -78,14 +65,11 @@ impl Broker {
         let usable = current.as_ref().is_some_and(|c| c.status().connected());
         if !usable {
             // The connection name shows in the management UI and `rabbitmqctl list_connections`.
-            let properties =
-                ConnectionProperties::default().with_connection_name(self.name.clone().into());
-            let connection = tokio::time::timeout(
-                CONNECT_TIMEOUT,
-                Connection::connect(&self.settings.url, properties),
-            )
-            .await
-            .map_err(|_| anyhow::anyhow!("connecting to the broker timed out"))??;
+            let properties = ConnectionProperties::default().with_connection_name(self.name.clone().into());
+            let connection =
+                tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(&self.settings.url, properties))
+                    .await
+                    .map_err(|_| anyhow::anyhow!("connecting to the broker timed out"))??;
             tracing::info!(connection = %self.name, "connected to the broker");
             *current = Some(connection);
         }
@@ -97,11 +81,7 @@ impl Broker {
 
     /// Whether the connection is up now.
     pub async fn is_connected(&self) -> bool {
-        self.connection
-            .lock()
-            .await
-            .as_ref()
-            .is_some_and(|c| c.status().connected())
+        self.connection.lock().await.as_ref().is_some_and(|c| c.status().connected())
     }
 
     /// Closes the connection, if any (at shutdown).

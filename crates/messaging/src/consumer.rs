@@ -12,8 +12,7 @@ use lapin::{
     BasicProperties, Channel,
     message::Delivery,
     options::{
-        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
-        ConfirmSelectOptions,
+        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
     },
     types::{AMQPValue, FieldTable},
 };
@@ -65,11 +64,7 @@ pub trait Handler: Send + Sync + 'static {
 
     /// Applies `envelope` inside `tx`. The runner commits `tx` (with the inbox record) when this
     /// returns `Ok`, and rolls it back otherwise.
-    fn handle<'a>(
-        &'a self,
-        envelope: &'a Envelope,
-        tx: &'a mut MySqlConnection,
-    ) -> HandlerFuture<'a>;
+    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a>;
 }
 
 /// How a service consumes.
@@ -89,10 +84,7 @@ impl Default for ConsumerSettings {
     fn default() -> Self {
         Self {
             prefetch: 32,
-            retry_delays: [1, 5, 30, 120, 600]
-                .into_iter()
-                .map(Duration::from_secs)
-                .collect(),
+            retry_delays: [1, 5, 30, 120, 600].into_iter().map(Duration::from_secs).collect(),
             idle_queue_expiry: None,
             max_backoff: Duration::from_secs(10),
         }
@@ -112,10 +104,7 @@ pub struct Consumer {
 enum Outcome {
     Done,
     Duplicate,
-    Retry {
-        reason: String,
-        after: Option<Duration>,
-    },
+    Retry { reason: String, after: Option<Duration> },
     Park(String),
 }
 
@@ -128,14 +117,7 @@ impl Consumer {
         handler: impl Handler,
         settings: ConsumerSettings,
     ) -> Self {
-        Self {
-            service,
-            pool,
-            broker,
-            handler: Arc::new(handler),
-            settings,
-            names: QueueNames::new(service),
-        }
+        Self { service, pool, broker, handler: Arc::new(handler), settings, names: QueueNames::new(service) }
     }
 
     /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.
@@ -183,12 +165,8 @@ impl Consumer {
     /// Declaring and consuming on one channel keeps the two together across reconnections.
     async fn open(&self) -> anyhow::Result<Channel> {
         let channel = self.broker.channel().await?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
-        channel
-            .basic_qos(self.settings.prefetch, BasicQosOptions::default())
-            .await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel.basic_qos(self.settings.prefetch, BasicQosOptions::default()).await?;
         declare_consumer(
             &channel,
             self.broker.exchange(),
@@ -244,16 +222,12 @@ impl Consumer {
 
     /// Handles one delivery and settles it; an error means the channel is unusable.
     async fn settle(&self, channel: &Channel, delivery: Delivery) -> anyhow::Result<()> {
-        let attempt = headers::get_i64(delivery.properties.headers().as_ref(), headers::ATTEMPT)
-            .unwrap_or(1)
-            .max(1);
+        let attempt =
+            headers::get_i64(delivery.properties.headers().as_ref(), headers::ATTEMPT).unwrap_or(1).max(1);
         let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
             Err(error) => Outcome::Park(format!("unparseable envelope: {error}")),
             Ok(envelope) => {
-                let context = envelope
-                    .traceparent
-                    .as_deref()
-                    .and_then(|t| t.parse::<TraceContext>().ok());
+                let context = envelope.traceparent.as_deref().and_then(|t| t.parse::<TraceContext>().ok());
                 let context = context.map_or_else(TraceContext::new_root, |parent| parent.child());
                 let span = tracing::info_span!(
                     "consume",
@@ -269,9 +243,7 @@ impl Consumer {
         let labels = [("service", self.service.to_owned())];
         match outcome {
             Outcome::Done => metrics::counter!("messages_consumed_total", &labels).increment(1),
-            Outcome::Duplicate => {
-                metrics::counter!("messages_duplicate_total", &labels).increment(1)
-            }
+            Outcome::Duplicate => metrics::counter!("messages_duplicate_total", &labels).increment(1),
             Outcome::Retry { reason, after } => {
                 let index = usize::try_from(attempt - 1).unwrap_or(usize::MAX);
                 if index >= self.settings.retry_delays.len() {
@@ -289,31 +261,17 @@ impl Consumer {
                                 .map(|p| p + index)
                         })
                         .unwrap_or_else(|| {
-                            if after.is_some() {
-                                self.settings.retry_delays.len() - 1
-                            } else {
-                                index
-                            }
+                            if after.is_some() { self.settings.retry_delays.len() - 1 } else { index }
                         });
                     tracing::info!(service = self.service, attempt, %reason, delay = ?self.settings.retry_delays[index], "will retry");
-                    self.republish(
-                        channel,
-                        &delivery,
-                        &self.names.retry(index),
-                        attempt + 1,
-                        None,
-                    )
-                    .await?;
+                    self.republish(channel, &delivery, &self.names.retry(index), attempt + 1, None).await?;
                     metrics::counter!("messages_retried_total", &labels).increment(1);
                 }
             }
             Outcome::Park(reason) => self.park(channel, &delivery, attempt, &reason).await?,
         }
         // Only now, with the effect committed or the message safely handed on, is it settled.
-        delivery
-            .ack(BasicAckOptions::default())
-            .await
-            .context("ack failed")?;
+        delivery.ack(BasicAckOptions::default()).await.context("ack failed")?;
         Ok(())
     }
 
@@ -323,10 +281,9 @@ impl Consumer {
             Ok(false) => Outcome::Duplicate,
             Err(HandlerError::Reject(reason)) => Outcome::Park(reason),
             Err(HandlerError::Retry { reason, after }) => Outcome::Retry { reason, after },
-            Err(HandlerError::Unexpected(error)) => Outcome::Retry {
-                reason: format!("{error:#}"),
-                after: None,
-            },
+            Err(HandlerError::Unexpected(error)) => {
+                Outcome::Retry { reason: format!("{error:#}"), after: None }
+            }
         }
     }
 
@@ -358,8 +315,7 @@ impl Consumer {
         reason: &str,
     ) -> anyhow::Result<()> {
         tracing::error!(service = self.service, attempt, reason, queue = %self.names.dead, "message parked");
-        self.republish(channel, delivery, &self.names.dead, attempt, Some(reason))
-            .await?;
+        self.republish(channel, delivery, &self.names.dead, attempt, Some(reason)).await?;
         metrics::counter!("messages_parked_total", "service" => self.service).increment(1);
         Ok(())
     }
@@ -379,11 +335,8 @@ impl Consumer {
         if let Some(reason) = reason {
             table.insert(headers::PARK_REASON.into(), headers::long_string(reason));
         }
-        let properties: BasicProperties = delivery
-            .properties
-            .clone()
-            .with_headers(table)
-            .with_delivery_mode(2);
+        let properties: BasicProperties =
+            delivery.properties.clone().with_headers(table).with_delivery_mode(2);
         let confirmation = channel
             .basic_publish(
                 "".into(),

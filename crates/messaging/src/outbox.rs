@@ -25,15 +25,13 @@ impl Outbox {
     pub async fn stage<E: Event>(tx: &mut MySqlConnection, event: &E) -> anyhow::Result<Envelope> {
         let traceparent = TraceContext::current().map(|context| context.to_string());
         let envelope = Envelope::new(event, traceparent)?;
-        sqlx::query(
-            "INSERT INTO outbox (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(envelope.id)
-        .bind(&envelope.kind)
-        .bind(serde_json::to_string(&envelope)?)
-        .bind(Utc::now())
-        .execute(tx)
-        .await?;
+        sqlx::query("INSERT INTO outbox (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?)")
+            .bind(envelope.id)
+            .bind(&envelope.kind)
+            .bind(serde_json::to_string(&envelope)?)
+            .bind(Utc::now())
+            .execute(tx)
+            .await?;
         Ok(envelope)
     }
 

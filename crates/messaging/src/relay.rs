@@ -73,13 +73,7 @@ impl OutboxRelay {
         outbox: Outbox,
         settings: RelaySettings,
     ) -> Self {
-        Self {
-            service,
-            pool,
-            broker,
-            outbox,
-            settings,
-        }
+        Self { service, pool, broker, outbox, settings }
     }
 
     /// Runs until `shutdown`: publish what is pending, then wait for a wake-up or the poll.
@@ -135,9 +129,7 @@ impl OutboxRelay {
             return Ok(open.clone());
         }
         let fresh = self.broker.channel().await?;
-        fresh
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
+        fresh.confirm_select(ConfirmSelectOptions::default()).await?;
         declare_exchange(&fresh, self.broker.exchange()).await?;
         *channel = Some(fresh.clone());
         Ok(fresh)
@@ -145,11 +137,12 @@ impl OutboxRelay {
 
     /// Claims, publishes and marks one batch; returns how many rows it published.
     async fn publish_batch(&self, channel: &mut Option<Channel>) -> anyhow::Result<usize> {
+        // Connect before claiming anything: no rows stay locked while the broker is away, and an
+        // idle service still notices (and reports) an unreachable broker.
+        let channel = self.ready_channel(channel).await?;
         let mut connection = self.pool.acquire().await?;
         // READ COMMITTED: claiming under REPEATABLE READ deadlocks now and then with other relays.
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            .execute(&mut *connection)
-            .await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *connection).await?;
         let mut tx = connection.begin().await?;
         let rows: Vec<(i64, uuid::Uuid, String, String)> = sqlx::query_as(
             "SELECT seq, id, event_type, envelope FROM outbox
@@ -164,29 +157,18 @@ impl OutboxRelay {
         let rows: Vec<Row> = rows
             .into_iter()
             .map(|(seq, id, event_type, envelope)| {
-                let traceparent = serde_json::from_str::<events::Envelope>(&envelope)
-                    .ok()
-                    .and_then(|e| e.traceparent);
-                Row {
-                    seq,
-                    id,
-                    event_type,
-                    envelope,
-                    traceparent,
-                }
+                let traceparent =
+                    serde_json::from_str::<events::Envelope>(&envelope).ok().and_then(|e| e.traceparent);
+                Row { seq, id, event_type, envelope, traceparent }
             })
             .collect();
 
-        let channel = self.ready_channel(channel).await?;
         // Publish the whole batch, then await the confirms together: one round trip, not one per row.
         let mut confirms = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut table = FieldTable::default();
             if let Some(traceparent) = &row.traceparent {
-                table.insert(
-                    headers::TRACEPARENT.into(),
-                    headers::long_string(traceparent),
-                );
+                table.insert(headers::TRACEPARENT.into(), headers::long_string(traceparent));
             }
             let properties = BasicProperties::default()
                 .with_delivery_mode(2)
@@ -223,8 +205,7 @@ impl OutboxRelay {
         update.build().execute(&mut *tx).await?;
         tx.commit().await?;
 
-        metrics::counter!("outbox_published_total", "service" => self.service)
-            .increment(rows.len() as u64);
+        metrics::counter!("outbox_published_total", "service" => self.service).increment(rows.len() as u64);
         for row in &rows {
             tracing::debug!(service = self.service, event_id = %row.id, event_type = %row.event_type, "published");
         }
@@ -232,33 +213,27 @@ impl OutboxRelay {
     }
 
     async fn record_backlog(&self) {
-        let pending: Result<(i64, Option<DateTime<Utc>>), _> = sqlx::query_as(
-            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE published_at IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await;
+        let pending: Result<(i64, Option<DateTime<Utc>>), _> =
+            sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE published_at IS NULL")
+                .fetch_one(&self.pool)
+                .await;
         if let Ok((count, oldest)) = pending {
             metrics::gauge!("outbox_backlog", "service" => self.service).set(count as f64);
-            let age = oldest.map_or(0.0, |t| {
-                (Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
-            });
-            metrics::gauge!("outbox_oldest_pending_age_seconds", "service" => self.service)
-                .set(age);
+            let age = oldest.map_or(0.0, |t| (Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0);
+            metrics::gauge!("outbox_oldest_pending_age_seconds", "service" => self.service).set(age);
         }
     }
 
     async fn prune(&self) {
         let cutoff = Utc::now()
-            - chrono::Duration::from_std(self.settings.retention)
-                .unwrap_or(chrono::Duration::days(7));
+            - chrono::Duration::from_std(self.settings.retention).unwrap_or(chrono::Duration::days(7));
         loop {
-            let deleted = sqlx::query(
-                "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?",
-            )
-            .bind(cutoff)
-            .bind(PRUNE_BATCH)
-            .execute(&self.pool)
-            .await;
+            let deleted =
+                sqlx::query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?")
+                    .bind(cutoff)
+                    .bind(PRUNE_BATCH)
+                    .execute(&self.pool)
+                    .await;
             match deleted {
                 Ok(result) if result.rows_affected() == u64::from(PRUNE_BATCH) => continue,
                 Ok(_) => break,

@@ -51,10 +51,7 @@ pub async fn declare_exchange(channel: &Channel, exchange: &str) -> lapin::Resul
         .exchange_declare(
             exchange.into(),
             ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
+            ExchangeDeclareOptions { durable: true, ..Default::default() },
             FieldTable::default(),
         )
         .await
@@ -86,18 +83,13 @@ pub(crate) async fn declare_consumer(
     idle_expiry: Option<Duration>,
 ) -> lapin::Result<()> {
     declare_exchange(channel, exchange).await?;
-    let durable = QueueDeclareOptions {
-        durable: true,
-        ..Default::default()
-    };
+    let durable = QueueDeclareOptions { durable: true, ..Default::default() };
     // Only test suites set an expiry, so their throwaway queues do not pile up on the broker.
     let expiry = idle_expiry.map(|d| ("x-expires", millis(d)));
 
     let mut dead_args = vec![("x-queue-type", text("quorum"))];
     dead_args.extend(expiry.clone());
-    channel
-        .queue_declare(names.dead.as_str().into(), durable, table(dead_args))
-        .await?;
+    channel.queue_declare(names.dead.as_str().into(), durable, table(dead_args)).await?;
 
     let mut main_args = vec![
         ("x-queue-type", text("quorum")),
@@ -108,9 +100,7 @@ pub(crate) async fn declare_consumer(
         ("x-overflow", text("reject-publish")),
     ];
     main_args.extend(expiry.clone());
-    channel
-        .queue_declare(names.events.as_str().into(), durable, table(main_args))
-        .await?;
+    channel.queue_declare(names.events.as_str().into(), durable, table(main_args)).await?;
     for key in routing_keys {
         channel
             .queue_bind(
@@ -130,13 +120,7 @@ pub(crate) async fn declare_consumer(
             ("x-dead-letter-routing-key", text(&names.events)),
         ];
         retry_args.extend(expiry.clone());
-        channel
-            .queue_declare(
-                names.retry(index).as_str().into(),
-                durable,
-                table(retry_args),
-            )
-            .await?;
+        channel.queue_declare(names.retry(index).as_str().into(), durable, table(retry_args)).await?;
     }
     Ok(())
 }

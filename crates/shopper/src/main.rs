@@ -15,8 +15,7 @@ use tokio::task::JoinSet;
 #[tokio::main]
 async fn main() -> ExitCode {
     let env = Env::from_process();
-    let configs =
-        TelemetrySettings::from_env(&env).and_then(|t| Ok((t, auth::AuthConfig::from_env(&env)?)));
+    let configs = TelemetrySettings::from_env(&env).and_then(|t| Ok((t, auth::AuthConfig::from_env(&env)?)));
     let (telemetry_settings, auth_config) = match configs {
         Ok(configs) => configs,
         Err(e) => {
@@ -41,18 +40,11 @@ async fn main() -> ExitCode {
     let mut failed = false;
     while let Some(outcome) = services.join_next().await {
         if !matches!(outcome, Ok(Ok(()))) {
-            tracing::error!(
-                ?outcome,
-                "a service stopped with an error; stopping the others"
-            );
+            tracing::error!(?outcome, "a service stopped with an error; stopping the others");
             failed = true;
         }
         // One service down means the system is down: stop the rest gracefully.
         shutdown.cancel();
     }
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

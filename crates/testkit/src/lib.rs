@@ -1,6 +1,12 @@
-//! Test support: a TCP proxy that can cut a service off from a dependency (the database, the
-//! broker) and restore it, the way a network partition or an outage looks from the service.
+//! Test support: where the real servers are, throwaway schemas, and a TCP proxy that can cut a
+//! service off from a dependency (the database, the broker) the way an outage looks to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod collector;
+mod schema;
+
+pub use collector::EventCollector;
+pub use schema::{amqp_url, database_url, drop_schema};
 
 use std::{
     net::SocketAddr,
@@ -24,9 +30,7 @@ pub struct TcpProxy {
 impl TcpProxy {
     /// Listens on a free local port and forwards to `upstream` (e.g. `127.0.0.1:3306`).
     pub async fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a local port");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
         let address = listener.local_addr().unwrap();
         let upstream = upstream.to_owned();
         let outage: Arc<Mutex<Option<CancellationToken>>> =
@@ -55,11 +59,7 @@ impl TcpProxy {
                 });
             }
         });
-        Self {
-            address,
-            outage,
-            stop,
-        }
+        Self { address, outage, stop }
     }
 
     /// `host:port` to connect to instead of the upstream.
@@ -76,10 +76,7 @@ impl TcpProxy {
 
     /// Forwards new connections again.
     pub fn restore(&self) {
-        self.outage
-            .lock()
-            .unwrap()
-            .get_or_insert_with(CancellationToken::new);
+        self.outage.lock().unwrap().get_or_insert_with(CancellationToken::new);
     }
 }
 

@@ -8,6 +8,9 @@ use common::{
     jwt::{SigningKey, TokenSettings},
 };
 
+use messaging::BrokerSettings;
+use secrecy::ExposeSecret;
+
 use crate::domain::{Email, Password};
 
 /// Everything the auth service needs to start.
@@ -17,6 +20,8 @@ pub struct AuthConfig {
     pub http: HttpSettings,
     /// `DATABASE_URL` and `AUTH_DATABASE` (`shopper_auth`).
     pub database: DatabaseSettings,
+    /// `AMQP_URL`, `AMQP_EXCHANGE`.
+    pub broker: BrokerSettings,
     /// `JWT_ISSUER`, `JWT_AUDIENCE`.
     pub tokens: TokenSettings,
     /// `JWT_SIGNING_KEY_FILE` or `JWT_SIGNING_KEY` (PEM, Ed25519); when neither is set a key is
@@ -45,22 +50,16 @@ impl AuthConfig {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let hashing_concurrency = env.parse_or("PASSWORD_HASHING_CONCURRENCY", cores)?;
         if hashing_concurrency == 0 {
-            return Err(ConfigError::invalid(
-                "PASSWORD_HASHING_CONCURRENCY",
-                "must be at least 1",
-            ));
+            return Err(ConfigError::invalid("PASSWORD_HASHING_CONCURRENCY", "must be at least 1"));
         }
         Ok(Self {
             http: HttpSettings::from_env(env, "AUTH_PORT", 8081)?,
             database: DatabaseSettings::from_env(env, "AUTH_DATABASE", "shopper_auth")?,
+            broker: BrokerSettings::from_env(env)?,
             tokens: TokenSettings::from_env(env)?,
             signing_key: signing_key(env)?,
             access_ttl: positive(env, "JWT_ACCESS_TTL_SECS", Duration::from_secs(15 * 60))?,
-            refresh_ttl: positive(
-                env,
-                "JWT_REFRESH_TTL_SECS",
-                Duration::from_secs(30 * 24 * 3600),
-            )?,
+            refresh_ttl: positive(env, "JWT_REFRESH_TTL_SECS", Duration::from_secs(30 * 24 * 3600))?,
             admin: admin(env)?,
             hashing_concurrency,
         })
@@ -69,50 +68,31 @@ impl AuthConfig {
 
 fn positive(env: &Env, name: &str, default: Duration) -> Result<Duration, ConfigError> {
     let value = env.seconds_or(name, default)?;
-    if value.is_zero() {
-        Err(ConfigError::invalid(name, "must be at least 1 second"))
-    } else {
-        Ok(value)
-    }
+    if value.is_zero() { Err(ConfigError::invalid(name, "must be at least 1 second")) } else { Ok(value) }
 }
 
 fn signing_key(env: &Env) -> Result<Option<SigningKey>, ConfigError> {
     let kid = env.text("JWT_KEY_ID")?;
     if let Some(path) = env.parse::<PathBuf>("JWT_SIGNING_KEY_FILE")? {
         let pem = std::fs::read(&path).map_err(|e| {
-            ConfigError::invalid(
-                "JWT_SIGNING_KEY_FILE",
-                format!("cannot read {}: {e}", path.display()),
-            )
+            ConfigError::invalid("JWT_SIGNING_KEY_FILE", format!("cannot read {}: {e}", path.display()))
         })?;
         return SigningKey::from_pem(&pem, kid).map(Some).map_err(|_| {
-            ConfigError::invalid(
-                "JWT_SIGNING_KEY_FILE",
-                "not an Ed25519 PKCS#8 PEM private key",
-            )
+            ConfigError::invalid("JWT_SIGNING_KEY_FILE", "not an Ed25519 PKCS#8 PEM private key")
         });
     }
     match env.secret("JWT_SIGNING_KEY")? {
         None => Ok(None),
-        Some(pem) => {
-            use secrecy::ExposeSecret;
-            SigningKey::from_pem(pem.expose_secret().as_bytes(), kid)
-                .map(Some)
-                .map_err(|_| {
-                    ConfigError::invalid("JWT_SIGNING_KEY", "not an Ed25519 PKCS#8 PEM private key")
-                })
-        }
+        Some(pem) => SigningKey::from_pem(pem.expose_secret().as_bytes(), kid)
+            .map(Some)
+            .map_err(|_| ConfigError::invalid("JWT_SIGNING_KEY", "not an Ed25519 PKCS#8 PEM private key")),
     }
 }
 
 fn admin(env: &Env) -> Result<Option<AdminAccount>, ConfigError> {
-    match (
-        env.text("SHOPPER_ADMIN_EMAIL")?,
-        env.secret("SHOPPER_ADMIN_PASSWORD")?,
-    ) {
+    match (env.text("SHOPPER_ADMIN_EMAIL")?, env.secret("SHOPPER_ADMIN_PASSWORD")?) {
         (Some(email), Some(password)) => Ok(Some(AdminAccount {
-            email: Email::parse(&email)
-                .map_err(|e| ConfigError::invalid("SHOPPER_ADMIN_EMAIL", e))?,
+            email: Email::parse(&email).map_err(|e| ConfigError::invalid("SHOPPER_ADMIN_EMAIL", e))?,
             password: Password::parse(password)
                 .map_err(|e| ConfigError::invalid("SHOPPER_ADMIN_PASSWORD", e))?,
         })),

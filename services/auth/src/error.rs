@@ -13,20 +13,19 @@ pub(crate) enum AuthError {
     /// Unknown, expired, revoked or already used.
     #[error("invalid refresh token")]
     InvalidRefreshToken,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
 }
 
 impl From<AuthError> for AppError {
     fn from(error: AuthError) -> Self {
         match error {
-            AuthError::EmailTaken => {
-                AppError::Conflict("an account with this email already exists".into())
-            }
-            AuthError::InvalidCredentials => {
-                AppError::Unauthorized("the email or password is wrong")
-            }
+            AuthError::EmailTaken => AppError::Conflict("an account with this email already exists".into()),
+            AuthError::InvalidCredentials => AppError::Unauthorized("the email or password is wrong"),
             AuthError::InvalidRefreshToken => {
                 AppError::Unauthorized("the refresh token is invalid or expired")
             }
+            AuthError::Internal(cause) => AppError::Internal(cause),
         }
     }
 }

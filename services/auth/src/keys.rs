@@ -20,11 +20,8 @@ pub(crate) async fn load_or_create(
         signing_keys::insert_current_unless_present(pool, fresh.kid(), fresh.pkcs8_der()).await?;
     }
     // Read back: when instances start together, the first insert is the one all of them use.
-    let (kid, der) = signing_keys::current(pool)
-        .await?
-        .context("no signing key after storing one")?;
-    let key = SigningKey::from_pkcs8_der(&der, Some(kid))
-        .context("the stored signing key is unreadable")?;
+    let (kid, der) = signing_keys::current(pool).await?.context("no signing key after storing one")?;
+    let key = SigningKey::from_pkcs8_der(&der, Some(kid)).context("the stored signing key is unreadable")?;
     tracing::info!(kid = key.kid(), "signing with the stored key");
     Ok(key)
 }

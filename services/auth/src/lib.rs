@@ -7,6 +7,7 @@ mod domain;
 mod error;
 mod keys;
 mod passwords;
+mod registration;
 mod routes;
 mod startup;
 mod state;

@@ -26,18 +26,13 @@ pub(crate) struct PasswordHashing {
 
 impl PasswordHashing {
     pub(crate) fn new(concurrency: usize) -> anyhow::Result<Self> {
-        let params =
-            Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow!("argon2 parameters: {e}"))?;
+        let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow!("argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy_hash = argon2
             .hash_password(b"a password nobody has")
             .map_err(|e| anyhow!("cannot hash the dummy password: {e}"))?
             .to_string();
-        Ok(Self {
-            argon2,
-            slots: Arc::new(Semaphore::new(concurrency)),
-            dummy_hash,
-        })
+        Ok(Self { argon2, slots: Arc::new(Semaphore::new(concurrency)), dummy_hash })
     }
 
     /// The PHC string of `password`.
@@ -64,9 +59,7 @@ impl PasswordHashing {
         let hash = stored.unwrap_or_else(|| self.dummy_hash.clone());
         let matches = self
             .run(move || {
-                Ok(argon2
-                    .verify_password(password.expose_secret().as_bytes(), hash.as_str())
-                    .is_ok())
+                Ok(argon2.verify_password(password.expose_secret().as_bytes(), hash.as_str()).is_ok())
             })
             .await?;
         Ok(known && matches)

@@ -10,6 +10,7 @@ use common::{
     http::{self, Readiness},
     jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
 };
+use messaging::{Broker, Outbox, OutboxRelay, RelaySettings};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -36,6 +37,8 @@ pub struct App {
     router: Router,
     http: HttpSettings,
     pool: MySqlPool,
+    relay: OutboxRelay,
+    broker: Broker,
 }
 
 impl App {
@@ -43,13 +46,13 @@ impl App {
     pub async fn build(config: AuthConfig) -> anyhow::Result<Self> {
         let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
         let key = keys::load_or_create(config.signing_key, &pool).await?;
-        let jwks = JwkSet {
-            keys: vec![key.public_jwk()],
-        };
-        let verifier =
-            TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
+        let jwks = JwkSet { keys: vec![key.public_jwk()] };
+        let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
+        let broker = Broker::new(config.broker, SERVICE);
+        let outbox = Outbox::new();
         let state = AppState {
             pool: pool.clone(),
+            outbox: outbox.clone(),
             passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency)?),
             issuer: Arc::new(TokenIssuer::new(key, config.tokens, config.access_ttl)),
             verifier: Arc::new(verifier),
@@ -59,32 +62,28 @@ impl App {
         if let Some(account) = config.admin {
             admin::ensure(&state, account).await?;
         }
-        let readiness = Readiness::default().with("database", pool.clone());
-        let router = http::stack(
-            routes::router(state).merge(http::health_routes(readiness)),
-            SERVICE,
-            &config.http,
-        );
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let router =
+            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
         let listener = http::bind(&config.http).await?;
-        Ok(Self {
-            listener,
-            router,
-            http: config.http,
-            pool,
-        })
+        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        Ok(Self { listener, router, http: config.http, pool, relay, broker })
     }
 
     /// The port it listens on (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
-    /// Serves until `shutdown` is cancelled, then drains and closes the pool.
+    /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
+    /// relay finish its batch, and closes the broker connection and the pool.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown).await;
+        let relay = tokio::spawn(self.relay.run(shutdown.clone()));
+        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
+        // A server error stops the relay too; on a clean stop this is already cancelled.
+        shutdown.cancel();
+        let _ = relay.await;
+        self.broker.close().await;
         self.pool.close().await;
         served
     }

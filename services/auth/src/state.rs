@@ -2,6 +2,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use common::jwt::{JwkSet, TokenIssuer, TokenVerifier};
+use messaging::Outbox;
 use sqlx::MySqlPool;
 
 use crate::passwords::PasswordHashing;
@@ -10,6 +11,7 @@ use crate::passwords::PasswordHashing;
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) pool: MySqlPool,
+    pub(crate) outbox: Outbox,
     pub(crate) passwords: Arc<PasswordHashing>,
     pub(crate) issuer: Arc<TokenIssuer>,
     pub(crate) verifier: Arc<TokenVerifier>,

@@ -13,8 +13,7 @@ pub(crate) struct RefreshToken {
 impl RefreshToken {
     pub(crate) fn generate() -> anyhow::Result<Self> {
         let mut bytes = [0u8; 32];
-        aws_lc_rs::rand::fill(&mut bytes)
-            .map_err(|_| anyhow::anyhow!("random generator failed"))?;
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| anyhow::anyhow!("random generator failed"))?;
         let value = URL_SAFE_NO_PAD.encode(bytes);
         let hash = hash(&value);
         Ok(Self { value, hash })
@@ -23,9 +22,7 @@ impl RefreshToken {
 
 /// The stored form of a token the client presents.
 pub(crate) fn hash(value: &str) -> Vec<u8> {
-    digest::digest(&digest::SHA256, value.as_bytes())
-        .as_ref()
-        .to_vec()
+    digest::digest(&digest::SHA256, value.as_bytes()).as_ref().to_vec()
 }
 
 #[cfg(test)]

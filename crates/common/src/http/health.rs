@@ -51,10 +51,7 @@ pub fn health_routes(readiness: Readiness) -> Router {
     // Install the recorder now, so what happens before the first scrape is counted.
     crate::metrics::handle();
     Router::new()
-        .route(
-            "/health/live",
-            get(|| async { Json(serde_json::json!({ "status": "up" })) }),
-        )
+        .route("/health/live", get(|| async { Json(serde_json::json!({ "status": "up" })) }))
         .route("/health/ready", get(ready).with_state(readiness))
         .route("/metrics", get(|| async { crate::metrics::render() }))
 }
@@ -62,22 +59,10 @@ pub fn health_routes(readiness: Readiness) -> Router {
 async fn ready(State(readiness): State<Readiness>) -> impl IntoResponse {
     let mut checks = BTreeMap::new();
     for (name, probe) in &readiness.probes {
-        let up = tokio::time::timeout(PROBE_TIMEOUT, probe.is_up())
-            .await
-            .unwrap_or(false);
+        let up = tokio::time::timeout(PROBE_TIMEOUT, probe.is_up()).await.unwrap_or(false);
         checks.insert(*name, if up { "up" } else { "down" });
     }
     let all_up = checks.values().all(|state| *state == "up");
-    let status = if all_up {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (
-        status,
-        Json(ReadyBody {
-            status: if all_up { "ready" } else { "unavailable" },
-            checks,
-        }),
-    )
+    let status = if all_up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(ReadyBody { status: if all_up { "ready" } else { "unavailable" }, checks }))
 }

@@ -13,9 +13,7 @@ use crate::config::HttpSettings;
 /// Binds the service's address. Port 0 picks a free port (tests).
 pub async fn bind(settings: &HttpSettings) -> anyhow::Result<TcpListener> {
     let address = SocketAddr::new(settings.host, settings.port);
-    TcpListener::bind(address)
-        .await
-        .with_context(|| format!("cannot listen on {address}"))
+    TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))
 }
 
 /// Serves until `shutdown` is cancelled, then drains in-flight requests for at most
@@ -29,11 +27,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(service, %address, "listening");
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let grace = settings.shutdown_grace;
     tokio::select! {
         served = server.into_future() => served.context("server failed")?,

@@ -43,9 +43,7 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .layer(middleware::from_fn(with_trace_context))
-                .layer(middleware::from_fn(move |request, next| {
-                    record_metrics(service, request, next)
-                }))
+                .layer(middleware::from_fn(move |request, next| record_metrics(service, request, next)))
                 .layer(middleware::from_fn(problem_for_bare_errors))
                 .option_layer(cors(&settings.cors_origins))
                 .layer(TimeoutLayer::with_status_code(
@@ -57,26 +55,14 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
 }
 
 fn span(service: &'static str, request: &Request) -> tracing::Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(MatchedPath::as_str)
-        .unwrap_or("unmatched");
-    let request_id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
+    let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let trace_id = incoming_trace(request).map(|t| t.trace_id());
     tracing::info_span!("request", service, method = %request.method(), route, request_id, trace_id)
 }
 
 fn incoming_trace(request: &Request) -> Option<TraceContext> {
-    request
-        .headers()
-        .get(TRACEPARENT)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
+    request.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
 }
 
 /// Continues the caller's trace (or starts one) for everything the request does, and records its
@@ -109,8 +95,7 @@ async fn record_metrics(service: &'static str, request: Request, next: Next) -> 
         ("status", response.status().as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
     response
 }
 
@@ -152,13 +137,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     };
     let layer = CorsLayer::new()
         .allow_origin(allow_origin)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -168,12 +147,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             REQUEST_ID,
             HeaderName::from_static(TRACEPARENT),
         ])
-        .expose_headers([
-            header::ETAG,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            REQUEST_ID,
-        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
         .max_age(Duration::from_secs(600));
     Some(layer)
 }

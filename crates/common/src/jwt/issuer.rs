@@ -53,11 +53,8 @@ impl TokenIssuer {
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(self.key.kid().to_owned());
-        let token = jsonwebtoken::encode(&header, &claims, self.key.encoding_key())
-            .context("cannot sign token")?;
-        Ok(IssuedToken {
-            token,
-            expires_in: self.ttl.as_secs(),
-        })
+        let token =
+            jsonwebtoken::encode(&header, &claims, self.key.encoding_key()).context("cannot sign token")?;
+        Ok(IssuedToken { token, expires_in: self.ttl.as_secs() })
     }
 }

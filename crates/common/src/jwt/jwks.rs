@@ -46,12 +46,7 @@ impl JwksClient {
             .connect_timeout(Duration::from_secs(2))
             .build()
             .context("cannot build the JWKS HTTP client")?;
-        Ok(Self {
-            http,
-            url: url.into(),
-            cache: RwLock::default(),
-            fetching: Mutex::new(()),
-        })
+        Ok(Self { http, url: url.into(), cache: RwLock::default(), fetching: Mutex::new(()) })
     }
 
     async fn lookup(&self, kid: &str) -> Option<Arc<DecodingKey>> {
@@ -69,21 +64,12 @@ impl JwksClient {
     async fn refresh(&self) {
         // One fetch at a time; whoever waited finds the cache just refreshed.
         let _guard = self.fetching.lock().await;
-        if self
-            .cache
-            .read()
-            .await
-            .fetched_at
-            .is_some_and(|at| at.elapsed() < COOLDOWN)
-        {
+        if self.cache.read().await.fetched_at.is_some_and(|at| at.elapsed() < COOLDOWN) {
             return;
         }
         match self.fetch().await {
             Ok(keys) => {
-                *self.cache.write().await = Cache {
-                    keys,
-                    fetched_at: Some(Instant::now()),
-                };
+                *self.cache.write().await = Cache { keys, fetched_at: Some(Instant::now()) };
             }
             // Keep the keys we had: an auth outage should not log everyone out.
             Err(error) => {
@@ -93,14 +79,7 @@ impl JwksClient {
     }
 
     async fn fetch(&self) -> anyhow::Result<HashMap<String, Arc<DecodingKey>>> {
-        let set: JwkSet = self
-            .http
-            .get(&self.url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let set: JwkSet = self.http.get(&self.url).send().await?.error_for_status()?.json().await?;
         Ok(set.keys.iter().filter_map(usable_key).collect())
     }
 }

@@ -9,8 +9,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{
     EncodingKey,
     jwk::{
-        AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, KeyAlgorithm,
-        OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
+        AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, KeyAlgorithm, OctetKeyPairParameters,
+        OctetKeyPairType, PublicKeyUse,
     },
 };
 use secrecy::{ExposeSecret, SecretSlice};
@@ -25,9 +25,7 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -41,16 +39,10 @@ impl SigningKey {
 
     /// A key from PKCS#8 DER, with the given key id or else its RFC 7638 thumbprint.
     pub fn from_pkcs8_der(der: &[u8], kid: Option<String>) -> anyhow::Result<Self> {
-        let pair = Ed25519KeyPair::from_pkcs8(der)
-            .map_err(|e| anyhow!("not an Ed25519 PKCS#8 key: {e}"))?;
+        let pair = Ed25519KeyPair::from_pkcs8(der).map_err(|e| anyhow!("not an Ed25519 PKCS#8 key: {e}"))?;
         let public = pair.public_key().as_ref().to_vec();
         let kid = kid.unwrap_or_else(|| thumbprint(&public));
-        Ok(Self {
-            kid,
-            pkcs8: der.to_vec().into(),
-            encoding: EncodingKey::from_ed_der(der),
-            public,
-        })
+        Ok(Self { kid, pkcs8: der.to_vec().into(), encoding: EncodingKey::from_ed_der(der), public })
     }
 
     /// A key from a PEM `PRIVATE KEY` block (as `openssl genpkey -algorithm ed25519` writes).
@@ -93,10 +85,7 @@ impl SigningKey {
 
 /// RFC 7638 thumbprint of an Ed25519 public key (RFC 8037 section 2 fixes the member order).
 fn thumbprint(public: &[u8]) -> String {
-    let canonical = format!(
-        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
-        URL_SAFE_NO_PAD.encode(public)
-    );
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, URL_SAFE_NO_PAD.encode(public));
     URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, canonical.as_bytes()))
 }
 

@@ -57,9 +57,7 @@ impl TokenSettings {
     pub fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
         Ok(Self {
             issuer: env.text("JWT_ISSUER")?.unwrap_or_else(|| "shopper".into()),
-            audience: env
-                .text("JWT_AUDIENCE")?
-                .unwrap_or_else(|| "shopper".into()),
+            audience: env.text("JWT_AUDIENCE")?.unwrap_or_else(|| "shopper".into()),
         })
     }
 }

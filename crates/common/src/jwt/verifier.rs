@@ -9,10 +9,8 @@ use super::{ALGORITHM, Claims, TokenSettings};
 /// Where a verifier finds the public key for a `kid`.
 pub trait KeySource: Send + Sync {
     /// The key with this id, if there is one.
-    fn key<'a>(
-        &'a self,
-        kid: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Option<Arc<DecodingKey>>> + Send + 'a>>;
+    fn key<'a>(&'a self, kid: &'a str)
+    -> Pin<Box<dyn Future<Output = Option<Arc<DecodingKey>>> + Send + 'a>>;
 }
 
 /// A fixed set of keys (the auth service verifies with its own).
@@ -22,11 +20,7 @@ pub struct StaticKeys(HashMap<String, Arc<DecodingKey>>);
 impl StaticKeys {
     /// The keys of these JWKs that carry a `kid` and are Ed25519.
     pub fn from_jwks<'a>(jwks: impl IntoIterator<Item = &'a Jwk>) -> Self {
-        Self(
-            jwks.into_iter()
-                .filter_map(super::jwks::usable_key)
-                .collect(),
-        )
+        Self(jwks.into_iter().filter_map(super::jwks::usable_key).collect())
     }
 }
 

@@ -9,14 +9,7 @@ const ATTEMPT: &str = "x-shopper-attempt";
 const PARK_REASON: &str = "x-shopper-park-reason";
 
 fn header(message: &lapin::message::BasicGetMessage, key: &str) -> Option<lapin::types::AMQPValue> {
-    message
-        .delivery
-        .properties
-        .headers()
-        .as_ref()?
-        .inner()
-        .get(key)
-        .cloned()
+    message.delivery.properties.headers().as_ref()?.inner().get(key).cloned()
 }
 
 fn text(value: lapin::types::AMQPValue) -> String {
@@ -26,7 +19,7 @@ fn text(value: lapin::types::AMQPValue) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_has_one_effect() {
     let schema = Schema::create().await;
     let names = Names::unique();
@@ -39,42 +32,28 @@ async fn a_message_delivered_twice_has_one_effect() {
         recorder.clone(),
         fast_consumer_settings(3),
     );
-    test.wait_for_queue(&QueueNames::new(names.service).events)
-        .await;
+    test.wait_for_queue(&QueueNames::new(names.service).events).await;
 
     let channel = test.channel().await;
     let event = deleted_event();
     publish_envelope(&channel, &names.exchange, &event).await;
     publish_envelope(&channel, &names.exchange, &event).await;
-    eventually("both deliveries are handled", || async {
-        recorder.calls.load(Ordering::SeqCst) >= 1
-    })
-    .await;
+    eventually("both deliveries are handled", || async { recorder.calls.load(Ordering::SeqCst) >= 1 }).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.cancel();
     assert_eq!(schema.effects().await, 1);
-    let inbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
-        .fetch_one(&schema.pool)
-        .await
-        .unwrap();
+    let inbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox").fetch_one(&schema.pool).await.unwrap();
     assert_eq!(inbox, 1);
     // The queue is empty: the duplicate was acknowledged, not left to come back.
-    assert!(
-        take(&channel, &QueueNames::new(names.service).events)
-            .await
-            .is_none()
-    );
+    assert!(take(&channel, &QueueNames::new(names.service).events).await.is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_handler_is_retried_and_its_effect_applied_once_it_succeeds() {
     let schema = Schema::create().await;
     let names = Names::unique();
     let test = TestBroker::connect().await;
-    let recorder = Recorder::new(Script {
-        failures: 2,
-        ..Default::default()
-    });
+    let recorder = Recorder::new(Script { failures: 2, ..Default::default() });
     let stop = spawn_consumer(
         &schema,
         names.broker(&amqp_url()),
@@ -82,30 +61,23 @@ async fn a_failing_handler_is_retried_and_its_effect_applied_once_it_succeeds() 
         recorder.clone(),
         fast_consumer_settings(3),
     );
-    test.wait_for_queue(&QueueNames::new(names.service).events)
-        .await;
+    test.wait_for_queue(&QueueNames::new(names.service).events).await;
 
     publish_envelope(&test.channel().await, &names.exchange, &deleted_event()).await;
-    eventually("the third attempt applies the effect", || async {
-        schema.effects().await == 1
-    })
-    .await;
+    eventually("the third attempt applies the effect", || async { schema.effects().await == 1 }).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.cancel();
     assert_eq!(recorder.calls.load(Ordering::SeqCst), 3);
     assert_eq!(schema.effects().await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handler_that_keeps_failing_is_parked_with_its_reason_after_the_last_attempt() {
     let schema = Schema::create().await;
     let names = Names::unique();
     let queues = QueueNames::new(names.service);
     let test = TestBroker::connect().await;
-    let recorder = Recorder::new(Script {
-        failures: usize::MAX,
-        ..Default::default()
-    });
+    let recorder = Recorder::new(Script { failures: usize::MAX, ..Default::default() });
     let stop = spawn_consumer(
         &schema,
         names.broker(&amqp_url()),
@@ -118,43 +90,25 @@ async fn a_handler_that_keeps_failing_is_parked_with_its_reason_after_the_last_a
     let event = deleted_event();
     publish_envelope(&test.channel().await, &names.exchange, &event).await;
     let channel = test.channel().await;
-    let parked = take_eventually(
-        &channel,
-        &queues.dead,
-        "the message reaches the parking queue",
-    )
-    .await;
+    let parked = take_eventually(&channel, &queues.dead, "the message reaches the parking queue").await;
     stop.cancel();
     let body: events::Envelope = serde_json::from_slice(&parked.delivery.data).unwrap();
-    assert_eq!(
-        body.id, event.id,
-        "the parked message is the original, intact"
-    );
-    assert_eq!(
-        header(&parked, ATTEMPT),
-        Some(lapin::types::AMQPValue::LongLongInt(3))
-    );
+    assert_eq!(body.id, event.id, "the parked message is the original, intact");
+    assert_eq!(header(&parked, ATTEMPT), Some(lapin::types::AMQPValue::LongLongInt(3)));
     let reason = text(header(&parked, PARK_REASON).unwrap());
     assert!(reason.contains("gave up after 3 attempts"), "{reason}");
-    assert_eq!(
-        recorder.calls.load(Ordering::SeqCst),
-        3,
-        "two retries, then parked, never hot-looped"
-    );
+    assert_eq!(recorder.calls.load(Ordering::SeqCst), 3, "two retries, then parked, never hot-looped");
     assert_eq!(schema.effects().await, 0);
     assert!(queues.dead.contains("dead"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_event_is_parked_at_once_without_retries() {
     let schema = Schema::create().await;
     let names = Names::unique();
     let queues = QueueNames::new(names.service);
     let test = TestBroker::connect().await;
-    let recorder = Recorder::new(Script {
-        reject: true,
-        ..Default::default()
-    });
+    let recorder = Recorder::new(Script { reject: true, ..Default::default() });
     let stop = spawn_consumer(
         &schema,
         names.broker(&amqp_url()),
@@ -173,7 +127,7 @@ async fn a_rejected_event_is_parked_at_once_without_retries() {
     assert!(reason.contains("can never apply"), "{reason}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unparseable_message_is_parked_at_once_and_the_consumer_carries_on() {
     let schema = Schema::create().await;
     let names = Names::unique();
@@ -190,29 +144,16 @@ async fn an_unparseable_message_is_parked_at_once_and_the_consumer_carries_on() 
     test.wait_for_queue(&queues.events).await;
 
     let channel = test.channel().await;
-    publish_raw(
-        &channel,
-        &names.exchange,
-        "user.deleted",
-        b"{ this is not an envelope",
-    )
-    .await;
+    publish_raw(&channel, &names.exchange, "user.deleted", b"{ this is not an envelope").await;
     publish_envelope(&channel, &names.exchange, &deleted_event()).await;
     let parked = take_eventually(&channel, &queues.dead, "the garbage is parked").await;
-    eventually("the good message behind it is applied", || async {
-        schema.effects().await == 1
-    })
-    .await;
+    eventually("the good message behind it is applied", || async { schema.effects().await == 1 }).await;
     stop.cancel();
     assert_eq!(parked.delivery.data, b"{ this is not an envelope");
-    assert_eq!(
-        recorder.calls.load(Ordering::SeqCst),
-        1,
-        "the handler never saw the garbage"
-    );
+    assert_eq!(recorder.calls.load(Ordering::SeqCst), 1, "the handler never saw the garbage");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_cut_off_between_commit_and_ack_gets_the_message_again_and_applies_it_once() {
     let schema = Schema::create().await;
     let names = Names::unique();
@@ -222,36 +163,21 @@ async fn a_consumer_cut_off_between_commit_and_ack_gets_the_message_again_and_ap
     let url = amqp_url().replacen(&amqp_address(), &proxy.address().to_string(), 1);
     // The handler cuts the consumer's connection after writing its effect: the runner then
     // commits (the database is not behind the proxy) but cannot ack.
-    let recorder = Recorder::new(Script {
-        cut_on_first_call: Some(proxy.clone()),
-        ..Default::default()
-    });
-    let stop = spawn_consumer(
-        &schema,
-        names.broker(&url),
-        &names,
-        recorder.clone(),
-        fast_consumer_settings(3),
-    );
+    let recorder = Recorder::new(Script { cut_on_first_call: Some(proxy.clone()), ..Default::default() });
+    let stop =
+        spawn_consumer(&schema, names.broker(&url), &names, recorder.clone(), fast_consumer_settings(3));
     test.wait_for_queue(&queues.events).await;
 
     publish_envelope(&test.channel().await, &names.exchange, &deleted_event()).await;
-    eventually("the first delivery is handled", || async {
-        recorder.calls.load(Ordering::SeqCst) == 1
-    })
-    .await;
+    eventually("the first delivery is handled", || async { recorder.calls.load(Ordering::SeqCst) == 1 })
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     proxy.restore();
-    eventually(
-        "the message is redelivered after the reconnection",
-        || async {
-            let inbox_hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
-                .fetch_one(&schema.pool)
-                .await
-                .unwrap();
-            inbox_hits == 1 && take(&test.channel().await, &queues.events).await.is_none()
-        },
-    )
+    eventually("the message is redelivered after the reconnection", || async {
+        let inbox_hits: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbox").fetch_one(&schema.pool).await.unwrap();
+        inbox_hits == 1 && take(&test.channel().await, &queues.events).await.is_none()
+    })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.cancel();
@@ -263,22 +189,15 @@ async fn a_consumer_cut_off_between_commit_and_ack_gets_the_message_again_and_ap
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trace_context_travels_from_staging_to_the_handler() {
     let schema = Schema::create().await;
     let names = Names::unique();
     let test = TestBroker::connect().await;
     let recorder = Recorder::new(Script::default());
     let broker = names.broker(&amqp_url());
-    let stop = spawn_consumer(
-        &schema,
-        broker.clone(),
-        &names,
-        recorder.clone(),
-        fast_consumer_settings(3),
-    );
-    test.wait_for_queue(&QueueNames::new(names.service).events)
-        .await;
+    let stop = spawn_consumer(&schema, broker.clone(), &names, recorder.clone(), fast_consumer_settings(3));
+    test.wait_for_queue(&QueueNames::new(names.service).events).await;
     let outbox = Outbox::new();
     tokio::spawn(
         messaging::OutboxRelay::new(
@@ -295,24 +214,11 @@ async fn the_trace_context_travels_from_staging_to_the_handler() {
     request
         .scope(async {
             let mut tx = schema.pool.begin().await.unwrap();
-            Outbox::stage(
-                &mut tx,
-                &events::UserDeleted {
-                    user_id: uuid::Uuid::now_v7(),
-                },
-            )
-            .await
-            .unwrap();
+            Outbox::stage(&mut tx, &events::UserDeleted { user_id: uuid::Uuid::now_v7() }).await.unwrap();
             outbox.commit(tx).await.unwrap();
         })
         .await;
-    eventually("the event is handled", || async {
-        schema.effects().await == 1
-    })
-    .await;
+    eventually("the event is handled", || async { schema.effects().await == 1 }).await;
     stop.cancel();
-    assert_eq!(
-        recorder.traces.lock().unwrap().clone(),
-        vec![Some(request.trace_id())]
-    );
+    assert_eq!(recorder.traces.lock().unwrap().clone(), vec![Some(request.trace_id())]);
 }

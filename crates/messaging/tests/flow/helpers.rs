@@ -20,13 +20,7 @@ use testkit::TcpProxy;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
-}
-
-pub fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
+pub use testkit::{amqp_url, database_url};
 
 /// `host:port` of the broker, for the proxy.
 pub fn amqp_address() -> String {
@@ -48,27 +42,17 @@ impl Schema {
             .execute(&mut server)
             .await
             .unwrap();
-        let pool = MySqlPool::connect(&format!("{}/{name}", database_url()))
-            .await
-            .unwrap();
-        sqlx::raw_sql(messaging::SCHEMA_SQL)
+        let pool = MySqlPool::connect(&format!("{}/{name}", database_url())).await.unwrap();
+        sqlx::raw_sql(messaging::SCHEMA_SQL).execute(&pool).await.unwrap();
+        sqlx::raw_sql("CREATE TABLE effects (event_id BINARY(16) NOT NULL, applied_at DATETIME(6) NOT NULL)")
             .execute(&pool)
             .await
             .unwrap();
-        sqlx::raw_sql(
-            "CREATE TABLE effects (event_id BINARY(16) NOT NULL, applied_at DATETIME(6) NOT NULL)",
-        )
-        .execute(&pool)
-        .await
-        .unwrap();
         Self { name, pool }
     }
 
     pub async fn effects(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM effects")
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM effects").fetch_one(&self.pool).await.unwrap()
     }
 
     pub async fn pending(&self) -> i64 {
@@ -81,23 +65,7 @@ impl Schema {
 
 impl Drop for Schema {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(mut connection) = MySqlConnection::connect(&database_url()).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS `{name}`"
-                    )))
-                    .execute(&mut connection)
-                    .await;
-                }
-            });
-        })
-        .join();
+        testkit::drop_schema(&self.name);
     }
 }
 
@@ -117,13 +85,7 @@ impl Names {
     }
 
     pub fn broker(&self, url: &str) -> Broker {
-        Broker::new(
-            BrokerSettings {
-                url: url.to_owned(),
-                exchange: self.exchange.clone(),
-            },
-            self.service,
-        )
+        Broker::new(BrokerSettings { url: url.to_owned(), exchange: self.exchange.clone() }, self.service)
     }
 }
 
@@ -131,9 +93,7 @@ impl Names {
 pub fn fast_consumer_settings(retries: usize) -> ConsumerSettings {
     ConsumerSettings {
         prefetch: 8,
-        retry_delays: (1..=retries as u64)
-            .map(|i| Duration::from_millis(50 * i))
-            .collect(),
+        retry_delays: (1..=retries as u64).map(|i| Duration::from_millis(50 * i)).collect(),
         idle_queue_expiry: Some(Duration::from_secs(300)),
         max_backoff: Duration::from_millis(500),
     }
@@ -160,11 +120,7 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(script: Script) -> Self {
-        Self {
-            calls: Arc::default(),
-            traces: Arc::default(),
-            script,
-        }
+        Self { calls: Arc::default(), traces: Arc::default(), script }
     }
 }
 
@@ -173,11 +129,7 @@ impl Handler for Recorder {
         vec![UserDeleted::TYPE]
     }
 
-    fn handle<'a>(
-        &'a self,
-        envelope: &'a Envelope,
-        tx: &'a mut MySqlConnection,
-    ) -> HandlerFuture<'a> {
+    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
         Box::pin(async move {
             let call = self.calls.fetch_add(1, Ordering::SeqCst);
             self.traces
@@ -189,10 +141,7 @@ impl Handler for Recorder {
                 return Err(HandlerError::Reject("this event can never apply".into()));
             }
             if call < self.script.failures {
-                return Err(HandlerError::Retry {
-                    reason: format!("failure {call}"),
-                    after: None,
-                });
+                return Err(HandlerError::Retry { reason: format!("failure {call}"), after: None });
             }
             sqlx::query("INSERT INTO effects (event_id, applied_at) VALUES (?, NOW(6))")
                 .bind(envelope.id)
@@ -215,13 +164,7 @@ pub fn spawn_consumer(
     settings: ConsumerSettings,
 ) -> CancellationToken {
     let stop = CancellationToken::new();
-    let consumer = Consumer::new(
-        names.service,
-        schema.pool.clone(),
-        broker,
-        handler,
-        settings,
-    );
+    let consumer = Consumer::new(names.service, schema.pool.clone(), broker, handler, settings);
     tokio::spawn(consumer.run(stop.clone()));
     stop
 }
@@ -233,11 +176,7 @@ pub struct TestBroker {
 
 impl TestBroker {
     pub async fn connect() -> Self {
-        Self {
-            connection: Connection::connect(&amqp_url(), ConnectionProperties::default())
-                .await
-                .unwrap(),
-        }
+        Self { connection: Connection::connect(&amqp_url(), ConnectionProperties::default()).await.unwrap() }
     }
 
     pub async fn channel(&self) -> Channel {
@@ -249,10 +188,7 @@ impl TestBroker {
     pub async fn wait_for_queue(&self, queue: &str) {
         eventually(&format!("{queue} exists"), || async {
             let channel = self.channel().await;
-            let options = lapin::options::QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            };
+            let options = lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
             // A consumer means the bindings, declared before consuming, are in place too.
             channel
                 .queue_declare(queue.into(), options, Default::default())
@@ -280,30 +216,16 @@ pub async fn publish_raw(channel: &Channel, exchange: &str, routing_key: &str, b
 }
 
 pub async fn publish_envelope(channel: &Channel, exchange: &str, envelope: &Envelope) {
-    publish_raw(
-        channel,
-        exchange,
-        &envelope.kind,
-        &serde_json::to_vec(envelope).unwrap(),
-    )
-    .await;
+    publish_raw(channel, exchange, &envelope.kind, &serde_json::to_vec(envelope).unwrap()).await;
 }
 
 /// Takes one message from a queue, if any.
 pub async fn take(channel: &Channel, queue: &str) -> Option<lapin::message::BasicGetMessage> {
-    channel
-        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
-        .await
-        .ok()
-        .flatten()
+    channel.basic_get(queue.into(), BasicGetOptions { no_ack: true }).await.ok().flatten()
 }
 
 /// Waits for a message on a queue.
-pub async fn take_eventually(
-    channel: &Channel,
-    queue: &str,
-    what: &str,
-) -> lapin::message::BasicGetMessage {
+pub async fn take_eventually(channel: &Channel, queue: &str, what: &str) -> lapin::message::BasicGetMessage {
     for _ in 0..200 {
         if let Some(message) = take(channel, queue).await {
             return message;
@@ -329,11 +251,5 @@ where
 }
 
 pub fn deleted_event() -> Envelope {
-    Envelope::new(
-        &UserDeleted {
-            user_id: Uuid::now_v7(),
-        },
-        None,
-    )
-    .unwrap()
+    Envelope::new(&UserDeleted { user_id: Uuid::now_v7() }, None).unwrap()
 }

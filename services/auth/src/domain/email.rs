@@ -11,11 +11,8 @@ pub(crate) struct Email(String);
 const MAX_LEN: usize = 254;
 
 /// A bare address with a dotted domain: no display name, no `[ip]` literal, no `user@localhost`.
-const STRICT: Options = Options {
-    minimum_sub_domains: 2,
-    allow_domain_literal: false,
-    allow_display_text: false,
-};
+const STRICT: Options =
+    Options { minimum_sub_domains: 2, allow_domain_literal: false, allow_display_text: false };
 
 impl Email {
     pub(crate) fn parse(raw: &str) -> Result<Self, &'static str> {
@@ -49,10 +46,7 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
     }
 
     #[test]

@@ -19,6 +19,10 @@ impl PersonName {
         Ok(Self(trimmed.to_owned()))
     }
 
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub(crate) fn into_inner(self) -> String {
         self.0
     }
@@ -30,10 +34,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed() {
-        assert_eq!(
-            PersonName::parse("  Ada Lovelace ").unwrap().into_inner(),
-            "Ada Lovelace"
-        );
+        assert_eq!(PersonName::parse("  Ada Lovelace ").unwrap().into_inner(), "Ada Lovelace");
     }
 
     #[test]

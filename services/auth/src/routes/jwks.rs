@@ -9,8 +9,5 @@ use crate::state::AppState;
     responses((status = 200, description = "JWK Set", content_type = "application/json", body = Object))
 )]
 pub(crate) async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(state.jwks.as_ref().clone()),
-    )
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(state.jwks.as_ref().clone()))
 }

@@ -41,10 +41,7 @@ pub(crate) async fn login(
     };
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     // Always verify, against a dummy hash for unknown emails, so every failure costs the same.
-    let matches = state
-        .passwords
-        .verify(request.password, stored_hash)
-        .await?;
+    let matches = state.passwords.verify(request.password, stored_hash).await?;
     let account = account
         .filter(|a| matches && a.status == accounts::Status::Active)
         .ok_or(AuthError::InvalidCredentials)?;

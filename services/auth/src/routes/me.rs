@@ -29,18 +29,10 @@ pub(crate) struct Me {
         (status = 404, description = "The account no longer exists or is disabled", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub(crate) async fn me(
-    State(state): State<AppState>,
-    user: AuthUser,
-) -> Result<Json<Me>, AppError> {
+pub(crate) async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Me>, AppError> {
     let account = accounts::find_by_id(&state.pool, user.id)
         .await?
         .filter(|a| a.status == accounts::Status::Active)
         .ok_or(AppError::NotFound)?;
-    Ok(Json(Me {
-        id: account.id,
-        email: account.email,
-        role: account.role,
-        created_at: account.created_at,
-    }))
+    Ok(Json(Me { id: account.id, email: account.email, role: account.role, created_at: account.created_at }))
 }

@@ -31,15 +31,9 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let scheme = SecurityScheme::Http(
-            HttpBuilder::new()
-                .scheme(HttpAuthScheme::Bearer)
-                .bearer_format("JWT")
-                .build(),
+            HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
         );
-        openapi
-            .components
-            .get_or_insert_default()
-            .add_security_scheme("bearer", scheme);
+        openapi.components.get_or_insert_default().add_security_scheme("bearer", scheme);
     }
 }
 
@@ -60,7 +54,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub(crate) fn router(state: AppState) -> Router {
     let (router, openapi) = api().split_for_parts();
-    router
-        .route("/openapi.json", get(move || async move { Json(openapi) }))
-        .with_state(state)
+    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
 }

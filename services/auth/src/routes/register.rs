@@ -1,6 +1,6 @@
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use common::{AppError, FieldError, Problem, db::is_unique_violation, http::Json, rbac::Role};
+use common::{AppError, FieldError, Problem, http::Json, rbac::Role};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,9 +8,8 @@ use uuid::Uuid;
 
 use crate::{
     domain::{Email, Password, PersonName},
-    error::AuthError,
+    registration,
     state::AppState,
-    store::accounts::{self, NewAccount},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -53,44 +52,25 @@ pub(crate) async fn register(
     Json(request): Json<RegisterRequest>,
 ) -> Result<(StatusCode, Json<AccountCreated>), AppError> {
     let mut errors = Vec::new();
-    let email = Email::parse(&request.email)
-        .map_err(|m| errors.push(FieldError::new("email", m)))
-        .ok();
-    let password = Password::parse(request.password)
-        .map_err(|m| errors.push(FieldError::new("password", m)))
-        .ok();
-    let name = PersonName::parse(&request.name)
-        .map_err(|m| errors.push(FieldError::new("name", m)))
-        .ok();
+    let email = Email::parse(&request.email).map_err(|m| errors.push(FieldError::new("email", m))).ok();
+    let password =
+        Password::parse(request.password).map_err(|m| errors.push(FieldError::new("password", m))).ok();
+    let name = PersonName::parse(&request.name).map_err(|m| errors.push(FieldError::new("name", m))).ok();
     let (Some(email), Some(password), Some(name)) = (email, password, name) else {
         return Err(AppError::Validation(errors));
     };
 
     let password_hash = state.passwords.hash(password.into_secret()).await?;
-    let id = Uuid::now_v7();
-    let created_at = Utc::now();
-    let account = NewAccount {
-        id,
-        email: email.as_str(),
-        password_hash: &password_hash,
-        role: Role::Customer,
-        created_at,
-    };
-    accounts::insert(&state.pool, account).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            AuthError::EmailTaken.into()
-        } else {
-            AppError::Internal(e.into())
-        }
-    })?;
-    tracing::info!(account = %id, "account registered");
+    let account =
+        registration::create_account(&state, &email, name.as_str(), &password_hash, Role::Customer).await?;
+    tracing::info!(account = %account.id, "account registered");
 
     let body = AccountCreated {
-        id,
+        id: account.id,
         email: email.to_string(),
         name: name.into_inner(),
         role: Role::Customer,
-        created_at,
+        created_at: account.created_at,
     };
     Ok((StatusCode::CREATED, Json(body)))
 }

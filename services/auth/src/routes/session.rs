@@ -39,10 +39,7 @@ pub(crate) struct RefreshRequest {
 }
 
 /// Issues a token pair for a new session of `account`.
-pub(super) async fn start_session(
-    state: &AppState,
-    account: &Account,
-) -> Result<TokenPair, AppError> {
+pub(super) async fn start_session(state: &AppState, account: &Account) -> Result<TokenPair, AppError> {
     let refresh = RefreshToken::generate()?;
     let now = Utc::now();
     let token = NewToken {
@@ -52,9 +49,7 @@ pub(super) async fn start_session(
         issued_at: now,
         expires_at: now + refresh_ttl(state),
     };
-    refresh_tokens::insert(&state.pool, token)
-        .await
-        .map_err(anyhow::Error::from)?;
+    refresh_tokens::insert(&state.pool, token).await.map_err(anyhow::Error::from)?;
     pair(state, account, refresh)
 }
 
@@ -110,9 +105,7 @@ pub(crate) async fn refresh(
         .filter(|a| a.status == Status::Active)
         .ok_or(AuthError::InvalidRefreshToken)?;
     let next = RefreshToken::generate()?;
-    refresh_tokens::mark_used(&mut *tx, &presented, now)
-        .await
-        .map_err(anyhow::Error::from)?;
+    refresh_tokens::mark_used(&mut *tx, &presented, now).await.map_err(anyhow::Error::from)?;
     let token = NewToken {
         hash: &next.hash,
         family_id: stored.family_id,
@@ -120,9 +113,7 @@ pub(crate) async fn refresh(
         issued_at: now,
         expires_at: now + refresh_ttl(&state),
     };
-    refresh_tokens::insert(&mut *tx, token)
-        .await
-        .map_err(anyhow::Error::from)?;
+    refresh_tokens::insert(&mut *tx, token).await.map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     // The role is read afresh, so a changed role reaches the next access token.
     Ok(Json(pair(&state, &account, next)?))
@@ -143,13 +134,10 @@ pub(crate) async fn logout(
     Json(request): Json<RefreshRequest>,
 ) -> Result<StatusCode, AppError> {
     let presented = tokens::hash(request.refresh_token.expose_secret());
-    if let Some(family) = refresh_tokens::family_of(&state.pool, &presented)
-        .await
-        .map_err(anyhow::Error::from)?
+    if let Some(family) =
+        refresh_tokens::family_of(&state.pool, &presented).await.map_err(anyhow::Error::from)?
     {
-        refresh_tokens::revoke_family(&state.pool, family, Utc::now())
-            .await
-            .map_err(anyhow::Error::from)?;
+        refresh_tokens::revoke_family(&state.pool, family, Utc::now()).await.map_err(anyhow::Error::from)?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

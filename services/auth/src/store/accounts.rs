@@ -60,10 +60,7 @@ pub(crate) struct NewAccount<'a> {
 }
 
 /// Fails with a unique violation when the email is taken.
-pub(crate) async fn insert(
-    db: impl MySqlExecutor<'_>,
-    account: NewAccount<'_>,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert(db: impl MySqlExecutor<'_>, account: NewAccount<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, email, password_hash, role, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'active', ?, ?)",
@@ -83,33 +80,24 @@ pub(crate) async fn find_by_email(
     db: impl MySqlExecutor<'_>,
     email: &str,
 ) -> anyhow::Result<Option<Account>> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM accounts WHERE email = ?"
-    )))
-    .bind(email)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts WHERE email = ?")))
+            .bind(email)
+            .fetch_optional(db)
+            .await?;
     row.map(Account::try_from).transpose()
 }
 
-pub(crate) async fn find_by_id(
-    db: impl MySqlExecutor<'_>,
-    id: Uuid,
-) -> anyhow::Result<Option<Account>> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM accounts WHERE id = ?"
-    )))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
+pub(crate) async fn find_by_id(db: impl MySqlExecutor<'_>, id: Uuid) -> anyhow::Result<Option<Account>> {
+    let row: Option<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts WHERE id = ?")))
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
     row.map(Account::try_from).transpose()
 }
 
-pub(crate) async fn set_role(
-    db: impl MySqlExecutor<'_>,
-    id: Uuid,
-    role: Role,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn set_role(db: impl MySqlExecutor<'_>, id: Uuid, role: Role) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE accounts SET role = ?, updated_at = ? WHERE id = ?")
         .bind(role.as_str())
         .bind(Utc::now())

@@ -19,10 +19,7 @@ pub(crate) struct NewToken<'a> {
     pub(crate) expires_at: DateTime<Utc>,
 }
 
-pub(crate) async fn insert(
-    db: impl MySqlExecutor<'_>,
-    token: NewToken<'_>,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert(db: impl MySqlExecutor<'_>, token: NewToken<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, family_id, account_id, issued_at, expires_at)
          VALUES (?, ?, ?, ?, ?)",
@@ -65,10 +62,7 @@ pub(crate) async fn mark_used(
     Ok(())
 }
 
-pub(crate) async fn family_of(
-    db: impl MySqlExecutor<'_>,
-    hash: &[u8],
-) -> Result<Option<Uuid>, sqlx::Error> {
+pub(crate) async fn family_of(db: impl MySqlExecutor<'_>, hash: &[u8]) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = ?")
         .bind(hash)
         .fetch_optional(db)
@@ -80,12 +74,11 @@ pub(crate) async fn revoke_family(
     family_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-    )
-    .bind(at)
-    .bind(family_id)
-    .execute(db)
-    .await?;
+    let result =
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL")
+            .bind(at)
+            .bind(family_id)
+            .execute(db)
+            .await?;
     Ok(result.rows_affected())
 }

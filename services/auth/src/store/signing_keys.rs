@@ -2,12 +2,8 @@ use chrono::Utc;
 use sqlx::MySqlExecutor;
 
 /// The current key's id and PKCS#8 DER, if one was stored.
-pub(crate) async fn current(
-    db: impl MySqlExecutor<'_>,
-) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT kid, private_key FROM signing_keys WHERE is_current = 1")
-        .fetch_optional(db)
-        .await
+pub(crate) async fn current(db: impl MySqlExecutor<'_>) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as("SELECT kid, private_key FROM signing_keys WHERE is_current = 1").fetch_optional(db).await
 }
 
 /// Stores a key as current unless another instance stored one first.

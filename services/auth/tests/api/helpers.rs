@@ -4,15 +4,13 @@ use auth::{App, AuthConfig};
 use common::config::Env;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use sqlx::{Connection, MySqlConnection, MySqlPool};
+use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
-}
+pub use testkit::database_url;
 
 /// A running auth service on its own fresh schema, stopped and dropped with this value.
 pub struct TestApp {
@@ -20,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: MySqlPool,
     pub schema: String,
+    /// This test's own exchange, so no other test sees its events.
+    pub exchange: String,
     pub shutdown: CancellationToken,
     pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -43,32 +43,37 @@ impl TestApp {
             );
         }
         let url = database_url();
+        let exchange = format!("test.events.{}", Uuid::now_v7().simple());
         let mut pairs = vec![
+            ("AMQP_EXCHANGE", exchange.as_str()),
             ("AUTH_PORT", "0"),
             ("BIND_ADDRESS", "127.0.0.1"),
             ("AUTH_DATABASE", schema),
             ("DATABASE_URL", url.as_str()),
         ];
         pairs.extend_from_slice(extra);
-        let config = AuthConfig::from_env(&Env::from_pairs(pairs)).expect("test configuration");
+        let env = Env::from_pairs(pairs);
+        let exchange = env.text("AMQP_EXCHANGE").unwrap().unwrap();
+        let config = AuthConfig::from_env(&env).expect("test configuration");
         let app = App::build(config).await.expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(app.run(shutdown.clone()));
-        let pool = MySqlPool::connect(&format!("{url}/{schema}"))
-            .await
-            .unwrap();
+        let pool = MySqlPool::connect(&format!("{url}/{schema}")).await.unwrap();
         Self {
             address,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
             pool,
             schema: schema.to_owned(),
+            exchange,
             shutdown,
             server: Some(server),
         }
+    }
+
+    /// Collects the events this app publishes with the given types.
+    pub async fn collector(&self, types: &[&str]) -> testkit::EventCollector {
+        testkit::EventCollector::bind(&self.exchange, types).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -76,12 +81,7 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -89,12 +89,7 @@ impl TestApp {
     }
 
     pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
     pub async fn register(&self, email: &str, password: &str) -> Response {
@@ -106,27 +101,19 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_json(
-            "/auth/login",
-            &json!({ "email": email, "password": password }),
-        )
-        .await
+        self.post_json("/auth/login", &json!({ "email": email, "password": password })).await
     }
 
     /// Registers and signs in; returns the token pair.
     pub async fn signed_in(&self, email: &str) -> Value {
-        assert_eq!(
-            self.register(email, PASSWORD).await.status(),
-            StatusCode::CREATED
-        );
+        assert_eq!(self.register(email, PASSWORD).await.status(), StatusCode::CREATED);
         let response = self.login(email, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.unwrap()
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Response {
-        self.post_json("/auth/refresh", &json!({ "refresh_token": refresh_token }))
-            .await
+        self.post_json("/auth/refresh", &json!({ "refresh_token": refresh_token })).await
     }
 
     /// Stops the server and waits for it, as an orchestrator would.
@@ -142,32 +129,13 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        let schema = self.schema.clone();
-        // Dropping runs inside the test's runtime, which cannot block on itself: use a thread.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(mut connection) = MySqlConnection::connect(&database_url()).await {
-                    let sql = format!("DROP DATABASE IF EXISTS `{schema}`");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut connection)
-                        .await;
-                }
-            });
-        })
-        .join();
+        testkit::drop_schema(&self.schema);
     }
 }
 
 /// The problem+json body of an error response, checking its media type.
 pub async fn problem(response: Response) -> Value {
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
     assert_eq!(content_type, "application/problem+json");
     response.json().await.unwrap()
 }

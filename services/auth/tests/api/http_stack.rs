@@ -3,52 +3,32 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, problem};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_id_is_echoed_when_given_and_set_when_not() {
     let app = TestApp::spawn().await;
-    let echoed = app
-        .client
-        .get(app.url("/health/live"))
-        .header("x-request-id", "trace-me-42")
-        .send()
-        .await
-        .unwrap();
+    let echoed =
+        app.client.get(app.url("/health/live")).header("x-request-id", "trace-me-42").send().await.unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "trace-me-42");
     let generated = app.get("/health/live").await;
-    assert!(
-        generated.headers()["x-request-id"]
-            .to_str()
-            .unwrap()
-            .parse::<uuid::Uuid>()
-            .is_ok()
-    );
+    assert!(generated.headers()["x-request-id"].to_str().unwrap().parse::<uuid::Uuid>().is_ok());
     let error = app.login("nobody@example.com", PASSWORD).await;
-    assert!(
-        error.headers().contains_key("x-request-id"),
-        "errors carry a request id too"
-    );
+    assert!(error.headers().contains_key("x-request-id"), "errors carry a request id too");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_1_mib_gets_413_and_creates_nothing() {
     let app = TestApp::spawn().await;
     let name = "a".repeat(2 * 1024 * 1024);
     let response = app
-        .post_json(
-            "/auth/register",
-            &json!({"email": "ada@example.com", "password": PASSWORD, "name": name}),
-        )
+        .post_json("/auth/register", &json!({"email": "ada@example.com", "password": PASSWORD, "name": name}))
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(problem(response).await["status"], 413);
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_json_gets_400_and_a_non_json_body_gets_415() {
     let app = TestApp::spawn().await;
     let malformed = app
@@ -60,10 +40,7 @@ async fn malformed_json_gets_400_and_a_non_json_body_gets_415() {
         .await
         .unwrap();
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        problem(malformed).await["type"],
-        "urn:shopper:problem:bad-request"
-    );
+    assert_eq!(problem(malformed).await["type"], "urn:shopper:problem:bad-request");
 
     let form = app
         .client
@@ -77,24 +54,19 @@ async fn malformed_json_gets_400_and_a_non_json_body_gets_415() {
     assert_eq!(problem(form).await["status"], 415);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_routes_and_wrong_methods_answer_problem_json() {
     let app = TestApp::spawn().await;
     let missing = app.get("/no/such/thing").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(problem(missing).await["status"], 404);
-    let wrong_method = app
-        .client
-        .delete(app.url("/auth/login"))
-        .send()
-        .await
-        .unwrap();
+    let wrong_method = app.client.delete(app.url("/auth/login")).send().await.unwrap();
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.headers()["allow"], "POST");
     assert_eq!(problem(wrong_method).await["status"], 405);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveness_and_readiness_answer_and_readiness_names_the_database() {
     let app = TestApp::spawn().await;
     let live = app.get("/health/live").await;
@@ -105,7 +77,7 @@ async fn liveness_and_readiness_answer_and_readiness_names_the_database() {
     assert_eq!(body["checks"]["database"], "up");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_answers_503_while_the_database_is_unreachable_and_200_once_it_is_back() {
     let proxy = testkit::TcpProxy::start("127.0.0.1:3306").await;
     let url = format!("mysql://root@{}", proxy.address());
@@ -135,7 +107,7 @@ async fn readiness_answers_503_while_the_database_is_unreachable_and_200_once_it
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::spawn().await;
     app.login("nobody@example.com", PASSWORD).await;
@@ -151,7 +123,7 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(line.contains(r#"service="auth""#));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_is_3_1_and_lists_every_endpoint() {
     let app = TestApp::spawn().await;
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod events;
 mod http_stack;
 mod login;
 mod register;

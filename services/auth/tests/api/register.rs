@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, problem};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_returns_201_with_the_account_and_a_normalised_email() {
     let app = TestApp::spawn().await;
     let response = app
@@ -18,23 +18,14 @@ async fn registering_returns_201_with_the_account_and_a_normalised_email() {
     assert_eq!(body["name"], "Ada");
     assert_eq!(body["role"], "customer");
     assert!(body["id"].as_str().unwrap().parse::<uuid::Uuid>().is_ok());
-    assert!(
-        body["created_at"]
-            .as_str()
-            .unwrap()
-            .parse::<chrono::DateTime<chrono::Utc>>()
-            .is_ok()
-    );
+    assert!(body["created_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().is_ok());
     assert!(body.get("password").is_none() && body.get("password_hash").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_a_taken_email_in_any_letter_case_returns_409() {
     let app = TestApp::spawn().await;
-    assert_eq!(
-        app.register("ada@example.com", PASSWORD).await.status(),
-        StatusCode::CREATED
-    );
+    assert_eq!(app.register("ada@example.com", PASSWORD).await.status(), StatusCode::CREATED);
     let response = app.register("ADA@example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let body = problem(response).await;
@@ -42,84 +33,44 @@ async fn registering_a_taken_email_in_any_letter_case_returns_409() {
     assert_eq!(body["detail"], "an account with this email already exists");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_simultaneous_registrations_of_one_email_give_one_201_and_one_409() {
     let app = TestApp::spawn().await;
     for round in 0..5 {
         let email = format!("race{round}@example.com");
-        let (a, b) = tokio::join!(
-            app.register(&email, PASSWORD),
-            app.register(&email, PASSWORD)
-        );
+        let (a, b) = tokio::join!(app.register(&email, PASSWORD), app.register(&email, PASSWORD));
         let mut statuses = [a.status(), b.status()];
         statuses.sort();
-        assert_eq!(
-            statuses,
-            [StatusCode::CREATED, StatusCode::CONFLICT],
-            "round {round}"
-        );
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "round {round}");
     }
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 5);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_fields_get_422_naming_each_field_and_create_nothing() {
     let app = TestApp::spawn().await;
     let cases = [
-        (
-            json!({"email": "ada@example.com", "password": "1234567", "name": "Ada"}),
-            vec!["password"],
-        ),
-        (
-            json!({"email": "ada@example.com", "password": "x".repeat(129), "name": "Ada"}),
-            vec!["password"],
-        ),
-        (
-            json!({"email": "not-an-email", "password": PASSWORD, "name": "Ada"}),
-            vec!["email"],
-        ),
-        (
-            json!({"email": "ada@example.com", "password": PASSWORD, "name": "   "}),
-            vec!["name"],
-        ),
-        (
-            json!({"email": "", "password": "short", "name": ""}),
-            vec!["email", "password", "name"],
-        ),
+        (json!({"email": "ada@example.com", "password": "1234567", "name": "Ada"}), vec!["password"]),
+        (json!({"email": "ada@example.com", "password": "x".repeat(129), "name": "Ada"}), vec!["password"]),
+        (json!({"email": "not-an-email", "password": PASSWORD, "name": "Ada"}), vec!["email"]),
+        (json!({"email": "ada@example.com", "password": PASSWORD, "name": "   "}), vec!["name"]),
+        (json!({"email": "", "password": "short", "name": ""}), vec!["email", "password", "name"]),
     ];
     for (body, fields) in cases {
         let response = app.post_json("/auth/register", &body).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{body}"
-        );
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let problem = problem(response).await;
-        let named: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let named: Vec<&str> =
+            problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(named, fields, "{body}");
-        assert!(
-            problem["errors"][0]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty())
-        );
+        assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_field_or_a_wrong_type_is_a_400() {
     let app = TestApp::spawn().await;
     for body in [
@@ -132,7 +83,7 @@ async fn a_missing_field_or_a_wrong_type_is_a_400() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_is_stored_only_as_an_argon2id_hash_with_owasp_parameters() {
     let app = TestApp::spawn().await;
     app.register("ada@example.com", PASSWORD).await;
@@ -141,9 +92,6 @@ async fn the_password_is_stored_only_as_an_argon2id_hash_with_owasp_parameters()
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert!(
-        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{hash}"
-    );
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
 }
