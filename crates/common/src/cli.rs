@@ -1,4 +1,64 @@
-//! The commands every service binary understands.
+//! The commands every service binary understands, and the `main` they share.
+
+use std::{future::Future, process::ExitCode};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::{ConfigError, Env},
+    shutdown,
+    telemetry::{self, TelemetrySettings},
+};
+
+/// What a service binary is made of.
+pub trait Service: Sized + Send {
+    /// Its typed configuration.
+    type Config: Send;
+    /// Its name in logs.
+    const NAME: &'static str;
+
+    /// Reads the configuration from the environment.
+    fn config(env: &Env) -> Result<Self::Config, ConfigError>;
+    /// Creates the schema if needed and applies its migrations.
+    fn migrate(config: &Self::Config) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Connects, migrates (unless turned off) and binds.
+    fn build(config: Self::Config) -> impl Future<Output = anyhow::Result<Self>> + Send;
+    /// Runs until `shutdown` is cancelled.
+    fn run(self, shutdown: CancellationToken) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// The whole `main` of a service binary: parse the command, read the config (one clear line and
+/// exit 1 when it is wrong), set up logging, then migrate or serve until SIGTERM.
+pub async fn main<S: Service>() -> ExitCode {
+    let env = Env::from_process();
+    let loaded = Command::from_args(std::env::args().skip(1)).and_then(|command| {
+        let telemetry = TelemetrySettings::from_env(&env).map_err(|e| e.to_string())?;
+        let config = S::config(&env).map_err(|e| e.to_string())?;
+        Ok((command, telemetry, config))
+    });
+    let (command, telemetry_settings, config) = match loaded {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(&telemetry_settings);
+    let outcome = match command {
+        Command::Migrate => S::migrate(&config).await,
+        Command::Serve => match S::build(config).await {
+            Ok(service) => service.run(shutdown::on_signal()).await,
+            Err(e) => Err(e),
+        },
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), service = S::NAME, "stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// What a binary was asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,9 @@ pub struct BrokerSettings {
     pub url: String,
     /// `AMQP_EXCHANGE`, `shopper.events` by default.
     pub exchange: String,
+    /// `AMQP_QUEUE_PREFIX`, empty by default: put before every queue name, so several
+    /// environments (or test runs) can share a virtual host without sharing queues.
+    pub queue_prefix: String,
 }
 
 impl fmt::Debug for BrokerSettings {
@@ -35,7 +38,8 @@ impl BrokerSettings {
             return Err(ConfigError::invalid("AMQP_URL", "not an amqp:// or amqps:// URL"));
         }
         let exchange = env.text("AMQP_EXCHANGE")?.unwrap_or_else(|| events::EXCHANGE.to_owned());
-        Ok(Self { url, exchange })
+        let queue_prefix = env.text("AMQP_QUEUE_PREFIX")?.unwrap_or_default();
+        Ok(Self { url, exchange, queue_prefix })
     }
 }
 
@@ -56,6 +60,11 @@ impl Broker {
     /// The exchange events go to.
     pub fn exchange(&self) -> &str {
         &self.settings.exchange
+    }
+
+    /// The names of `service`'s queues on this broker.
+    pub fn queue_names(&self, service: &str) -> crate::QueueNames {
+        crate::QueueNames::new(&format!("{}{service}", self.settings.queue_prefix))
     }
 
     /// A new channel on the current connection, connecting first when there is none or it

@@ -80,6 +80,26 @@ pub struct ConsumerSettings {
     pub max_backoff: Duration,
 }
 
+impl ConsumerSettings {
+    /// Reads `AMQP_PREFETCH` and `RETRY_DELAYS_MS` (comma-separated milliseconds).
+    pub fn from_env(env: &common::config::Env) -> Result<Self, common::config::ConfigError> {
+        let defaults = Self::default();
+        let prefetch = env.parse_or("AMQP_PREFETCH", defaults.prefetch)?;
+        if prefetch == 0 {
+            return Err(common::config::ConfigError::invalid("AMQP_PREFETCH", "must be at least 1"));
+        }
+        let retry_delays = match env.list("RETRY_DELAYS_MS")? {
+            list if list.is_empty() => defaults.retry_delays,
+            list => list
+                .iter()
+                .map(|ms| ms.parse::<u64>().map(Duration::from_millis))
+                .collect::<Result<_, _>>()
+                .map_err(|e| common::config::ConfigError::invalid("RETRY_DELAYS_MS", e))?,
+        };
+        Ok(Self { prefetch, retry_delays, ..defaults })
+    }
+}
+
 impl Default for ConsumerSettings {
     fn default() -> Self {
         Self {
@@ -117,7 +137,8 @@ impl Consumer {
         handler: impl Handler,
         settings: ConsumerSettings,
     ) -> Self {
-        Self { service, pool, broker, handler: Arc::new(handler), settings, names: QueueNames::new(service) }
+        let names = broker.queue_names(service);
+        Self { service, pool, broker, handler: Arc::new(handler), settings, names }
     }
 
     /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.

@@ -1,23 +1,34 @@
 //! `shopper`: every service in one process, each on its own port, for a developer machine.
 //!
 //! It reads the same environment as the separate binaries, so what works here works when the
-//! services are deployed one by one.
+//! services are deployed one by one. One service stopping with an error stops the others.
 
 use std::process::ExitCode;
 
 use common::{
-    config::Env,
+    cli::Service,
+    config::{ConfigError, Env},
     shutdown,
     telemetry::{self, TelemetrySettings},
 };
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+struct Configs {
+    auth: <auth::App as Service>::Config,
+    mailer: <mailer::App as Service>::Config,
+}
+
+fn configs(env: &Env) -> Result<(TelemetrySettings, Configs), ConfigError> {
+    let telemetry = TelemetrySettings::from_env(env)?;
+    Ok((telemetry, Configs { auth: auth::App::config(env)?, mailer: mailer::App::config(env)? }))
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let env = Env::from_process();
-    let configs = TelemetrySettings::from_env(&env).and_then(|t| Ok((t, auth::AuthConfig::from_env(&env)?)));
-    let (telemetry_settings, auth_config) = match configs {
-        Ok(configs) => configs,
+    let (telemetry_settings, configs) = match configs(&env) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
@@ -25,17 +36,18 @@ async fn main() -> ExitCode {
     };
     telemetry::init(&telemetry_settings);
 
-    let auth = match auth::App::build(auth_config).await {
-        Ok(app) => app,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "shopper cannot start auth");
-            return ExitCode::FAILURE;
-        }
-    };
-
     let shutdown = shutdown::on_signal();
     let mut services = JoinSet::new();
-    services.spawn(auth.run(shutdown.clone()));
+    let started = async {
+        start::<auth::App>(configs.auth, &mut services, &shutdown).await?;
+        start::<mailer::App>(configs.mailer, &mut services, &shutdown).await
+    };
+    if let Err(e) = started.await {
+        tracing::error!(error = format!("{e:#}"), "shopper cannot start");
+        shutdown.cancel();
+        services.join_all().await;
+        return ExitCode::FAILURE;
+    }
 
     let mut failed = false;
     while let Some(outcome) = services.join_next().await {
@@ -43,8 +55,17 @@ async fn main() -> ExitCode {
             tracing::error!(?outcome, "a service stopped with an error; stopping the others");
             failed = true;
         }
-        // One service down means the system is down: stop the rest gracefully.
         shutdown.cancel();
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+async fn start<S: Service + 'static>(
+    config: S::Config,
+    services: &mut JoinSet<anyhow::Result<()>>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let service = S::build(config).await.map_err(|e| e.context(format!("{} cannot start", S::NAME)))?;
+    services.spawn(service.run(shutdown.clone()));
+    Ok(())
 }

@@ -74,3 +74,23 @@ impl EventCollector {
         seen
     }
 }
+
+/// Waits until something consumes from `queue`: its bindings, declared before consuming, are
+/// then in place, so events published from now on reach it. A failed passive declare closes its
+/// channel, hence a channel per try.
+pub async fn wait_for_consumer(queue: &str) {
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default()).await.unwrap();
+    for _ in 0..200 {
+        let channel = connection.create_channel().await.unwrap();
+        let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+        if channel
+            .queue_declare(queue.into(), passive, FieldTable::default())
+            .await
+            .is_ok_and(|q| q.consumer_count() > 0)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing ever consumed from {queue}");
+}

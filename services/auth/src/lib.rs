@@ -16,4 +16,4 @@ mod tokens;
 
 pub use config::AuthConfig;
 pub use routes::openapi;
-pub use startup::{App, MIGRATOR, migrate};
+pub use startup::{App, MIGRATOR, SERVICE, migrate};

@@ -20,6 +20,24 @@ use crate::{AuthConfig, admin, keys, passwords::PasswordHashing, routes, state::
 /// The auth schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
 
+impl common::cli::Service for App {
+    type Config = AuthConfig;
+    const NAME: &'static str = SERVICE;
+
+    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
+        AuthConfig::from_env(env)
+    }
+    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
+        migrate(config).await
+    }
+    async fn build(config: Self::Config) -> anyhow::Result<Self> {
+        App::build(config).await
+    }
+    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        App::run(self, shutdown).await
+    }
+}
+
 /// Creates the schema if needed and applies its migrations, then returns (the `migrate` command).
 pub async fn migrate(config: &AuthConfig) -> anyhow::Result<()> {
     let pool = db::connect(&config.database).await?;

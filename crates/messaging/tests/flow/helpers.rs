@@ -85,7 +85,14 @@ impl Names {
     }
 
     pub fn broker(&self, url: &str) -> Broker {
-        Broker::new(BrokerSettings { url: url.to_owned(), exchange: self.exchange.clone() }, self.service)
+        Broker::new(
+            BrokerSettings {
+                url: url.to_owned(),
+                exchange: self.exchange.clone(),
+                queue_prefix: String::new(),
+            },
+            self.service,
+        )
     }
 }
 
@@ -183,19 +190,8 @@ impl TestBroker {
         self.connection.create_channel().await.unwrap()
     }
 
-    /// Waits until a consumer consumes from `queue` (a failed passive declare closes its channel,
-    /// hence a channel per try).
     pub async fn wait_for_queue(&self, queue: &str) {
-        eventually(&format!("{queue} exists"), || async {
-            let channel = self.channel().await;
-            let options = lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
-            // A consumer means the bindings, declared before consuming, are in place too.
-            channel
-                .queue_declare(queue.into(), options, Default::default())
-                .await
-                .is_ok_and(|q| q.consumer_count() > 0)
-        })
-        .await;
+        testkit::wait_for_consumer(queue).await;
     }
 }
 

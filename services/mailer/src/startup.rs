@@ -1,0 +1,89 @@
+//! Building the mailer: pool, migrations, broker, consumer, and the health port.
+
+use axum::Router;
+use common::{
+    config::HttpSettings,
+    db,
+    http::{self, Readiness},
+};
+use messaging::{Broker, Consumer};
+use sqlx::{MySqlPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{MailerConfig, handler::WelcomeMails, sendgrid::MailClient};
+
+/// The mailer schema's migrations, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/mailer");
+
+/// The service's name in logs, metrics and queue names.
+pub const SERVICE: &str = "mailer";
+
+impl common::cli::Service for App {
+    type Config = MailerConfig;
+    const NAME: &'static str = SERVICE;
+
+    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
+        MailerConfig::from_env(env)
+    }
+    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
+        migrate(config).await
+    }
+    async fn build(config: Self::Config) -> anyhow::Result<Self> {
+        App::build(config).await
+    }
+    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        App::run(self, shutdown).await
+    }
+}
+
+/// Creates the schema if needed and applies its migrations (the `migrate` command).
+pub async fn migrate(config: &MailerConfig) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database).await?;
+    db::migrate(&pool, &MIGRATOR).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// A built mailer, bound to its health port and ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    http: HttpSettings,
+    pool: MySqlPool,
+    broker: Broker,
+    consumer: Consumer,
+}
+
+impl App {
+    /// Connects, migrates and binds; consuming starts with [`App::run`].
+    pub async fn build(config: MailerConfig) -> anyhow::Result<Self> {
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let broker = Broker::new(config.broker, SERVICE);
+        if config.sendgrid.api_key.is_none() {
+            tracing::warn!("SENDGRID_API_KEY is not set: welcome mails are logged, not sent");
+        }
+        let handler = WelcomeMails { pool: pool.clone(), client: MailClient::new(&config.sendgrid)? };
+        let consumer = Consumer::new(SERVICE, pool.clone(), broker.clone(), handler, config.consumer);
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        Ok(Self { listener, router, http: config.http, pool, broker, consumer })
+    }
+
+    /// The health port (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Consumes and serves health until `shutdown`, then finishes in-flight messages and closes.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
+        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
+        shutdown.cancel();
+        let _ = consumer.await;
+        self.broker.close().await;
+        self.pool.close().await;
+        served
+    }
+}

@@ -1,0 +1,6 @@
+//! Black-box tests of the mailer: real RabbitMQ and MySQL/MariaDB, SendGrid played by wiremock.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod sending;
