@@ -1,13 +1,13 @@
 //! The consumer runner: effect and inbox record in one transaction, ack after commit, retries
 //! with growing delays, parking after the last attempt or at once for what can never succeed.
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{future::Future, panic::AssertUnwindSafe, pin::Pin, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use chrono::Utc;
 use common::{db::is_unique_violation, trace_context::TraceContext};
 use events::Envelope;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::{
     BasicProperties, Channel,
     message::Delivery,
@@ -78,6 +78,9 @@ pub struct ConsumerSettings {
     pub idle_queue_expiry: Option<Duration>,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
+    /// How long handled message ids are remembered. Far longer than any redelivery or retry can
+    /// take; a parked message replayed after this would be applied again.
+    pub inbox_retention: Duration,
 }
 
 impl ConsumerSettings {
@@ -107,6 +110,7 @@ impl Default for ConsumerSettings {
             retry_delays: [1, 5, 30, 120, 600].into_iter().map(Duration::from_secs).collect(),
             idle_queue_expiry: None,
             max_backoff: Duration::from_secs(10),
+            inbox_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -143,6 +147,12 @@ impl Consumer {
 
     /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.
     pub async fn run(self, shutdown: CancellationToken) {
+        tokio::spawn(prune_inbox(
+            self.service,
+            self.pool.clone(),
+            self.settings.inbox_retention,
+            shutdown.clone(),
+        ));
         let mut backoff = Duration::from_millis(100);
         loop {
             let session = tokio::select! {
@@ -297,7 +307,12 @@ impl Consumer {
     }
 
     async fn apply(&self, envelope: &Envelope) -> Outcome {
-        match self.transact(envelope).await {
+        // A panicking handler must not take the consumer down with it: treat it as a failure.
+        let result = AssertUnwindSafe(self.transact(envelope))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(HandlerError::Unexpected(anyhow::anyhow!("the handler panicked"))));
+        match result {
             Ok(true) => Outcome::Done,
             Ok(false) => Outcome::Duplicate,
             Err(HandlerError::Reject(reason)) => Outcome::Park(reason),
@@ -372,5 +387,29 @@ impl Consumer {
             anyhow::bail!("the broker refused the message for {queue}");
         }
         Ok(())
+    }
+}
+
+/// Forgets handled message ids older than the retention, hourly.
+async fn prune_inbox(
+    service: &'static str,
+    pool: MySqlPool,
+    retention: Duration,
+    shutdown: CancellationToken,
+) {
+    const EVERY: Duration = Duration::from_secs(3600);
+    loop {
+        let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(30));
+        let pruned = sqlx::query("DELETE FROM inbox WHERE received_at < ? LIMIT 10000")
+            .bind(cutoff)
+            .execute(&pool)
+            .await;
+        if let Err(error) = pruned {
+            tracing::warn!(service, %error, "cannot prune the inbox");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(EVERY) => {}
+            () = shutdown.cancelled() => return,
+        }
     }
 }

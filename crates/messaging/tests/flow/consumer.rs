@@ -222,3 +222,25 @@ async fn the_trace_context_travels_from_staging_to_the_handler() {
     stop.cancel();
     assert_eq!(recorder.traces.lock().unwrap().clone(), vec![Some(request.trace_id())]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_retried_and_the_consumer_keeps_running() {
+    let schema = Schema::create().await;
+    let names = Names::unique();
+    let test = TestBroker::connect().await;
+    let recorder = Recorder::new(Script { panic_first: true, ..Default::default() });
+    let stop = spawn_consumer(
+        &schema,
+        names.broker(&amqp_url()),
+        &names,
+        recorder.clone(),
+        fast_consumer_settings(3),
+    );
+    test.wait_for_queue(&QueueNames::new(names.service).events).await;
+
+    publish_envelope(&test.channel().await, &names.exchange, &deleted_event()).await;
+    publish_envelope(&test.channel().await, &names.exchange, &deleted_event()).await;
+    eventually("both events are applied", || async { schema.effects().await == 2 }).await;
+    stop.cancel();
+    assert_eq!(recorder.calls.load(Ordering::SeqCst), 3, "one panic, one retry, one plain success");
+}

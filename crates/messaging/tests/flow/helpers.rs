@@ -103,6 +103,7 @@ pub fn fast_consumer_settings(retries: usize) -> ConsumerSettings {
         retry_delays: (1..=retries as u64).map(|i| Duration::from_millis(50 * i)).collect(),
         idle_queue_expiry: Some(Duration::from_secs(300)),
         max_backoff: Duration::from_millis(500),
+        ..Default::default()
     }
 }
 
@@ -113,6 +114,8 @@ pub struct Script {
     pub failures: usize,
     /// Reject every call.
     pub reject: bool,
+    /// Panic on the first call.
+    pub panic_first: bool,
     /// Cut this proxy on the first call, after the effect is written.
     pub cut_on_first_call: Option<Arc<TcpProxy>>,
 }
@@ -144,6 +147,7 @@ impl Handler for Recorder {
                 .unwrap()
                 .push(common::trace_context::TraceContext::current().map(|c| c.trace_id()));
             envelope.decode::<UserDeleted>()?;
+            assert!(!(self.script.panic_first && call == 0), "the handler blows up");
             if self.script.reject {
                 return Err(HandlerError::Reject("this event can never apply".into()));
             }
