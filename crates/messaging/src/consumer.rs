@@ -145,6 +145,15 @@ impl Consumer {
         Self { service, pool, broker, handler: Arc::new(handler), settings, names }
     }
 
+    /// Declares this consumer's queues and bindings, then closes the channel. Run it before any
+    /// producer publishes (the `migrate` step does), or events published before the consumer
+    /// first starts would find no queue bound and be dropped by the exchange.
+    pub async fn declare_topology(&self) -> anyhow::Result<()> {
+        let channel = self.open().await?;
+        channel.close(200, "topology declared".into()).await?;
+        Ok(())
+    }
+
     /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.
     pub async fn run(self, shutdown: CancellationToken) {
         tokio::spawn(prune_inbox(

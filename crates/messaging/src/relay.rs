@@ -44,6 +44,7 @@ impl Default for RelaySettings {
     }
 }
 
+const FINAL_FLUSH: Duration = Duration::from_secs(5);
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 const PRUNE_BATCH: u32 = 1000;
 
@@ -77,6 +78,7 @@ impl OutboxRelay {
     }
 
     /// Runs until `shutdown`: publish what is pending, then wait for a wake-up or the poll.
+    /// Cancel `shutdown` only after the service stopped committing (its requests drained).
     pub async fn run(self, shutdown: CancellationToken) {
         let woken = self.outbox.notified();
         let mut channel: Option<Channel> = None;
@@ -121,7 +123,21 @@ impl OutboxRelay {
                 }
             }
         }
+        self.final_flush(&mut channel).await;
         tracing::info!(service = self.service, "outbox relay stopped");
+    }
+
+    /// On shutdown, publishes what the last requests committed, briefly: whatever is left stays
+    /// in the outbox for the next start.
+    async fn final_flush(&self, channel: &mut Option<Channel>) {
+        let flush = async {
+            while let Ok(published) = self.publish_batch(channel).await {
+                if published < self.settings.batch_size as usize {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(FINAL_FLUSH, flush).await;
     }
 
     async fn ready_channel(&self, channel: &mut Option<Channel>) -> anyhow::Result<Channel> {

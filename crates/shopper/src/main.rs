@@ -39,8 +39,9 @@ async fn main() -> ExitCode {
     let shutdown = shutdown::on_signal();
     let mut services = JoinSet::new();
     let started = async {
-        start::<auth::App>(configs.auth, &mut services, &shutdown).await?;
-        start::<mailer::App>(configs.mailer, &mut services, &shutdown).await
+        // Consumers first: their queues must exist before anything publishes to them.
+        start::<mailer::App>(configs.mailer, &mut services, &shutdown).await?;
+        start::<auth::App>(configs.auth, &mut services, &shutdown).await
     };
     if let Err(e) = started.await {
         tracing::error!(error = format!("{e:#}"), "shopper cannot start");

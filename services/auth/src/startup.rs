@@ -96,10 +96,13 @@ impl App {
     /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
     /// relay finish its batch, and closes the broker connection and the pool.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let relay = tokio::spawn(self.relay.run(shutdown.clone()));
+        // The relay outlives the HTTP drain, so events of the last requests still go out.
+        let relay_stop = CancellationToken::new();
+        let relay = tokio::spawn(self.relay.run(relay_stop.clone()));
         let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
-        // A server error stops the relay too; on a clean stop this is already cancelled.
+        // A server error stops the rest of the process too; on a clean stop this is a no-op.
         shutdown.cancel();
+        relay_stop.cancel();
         let _ = relay.await;
         self.broker.close().await;
         self.pool.close().await;

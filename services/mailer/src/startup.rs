@@ -1,5 +1,7 @@
 //! Building the mailer: pool, migrations, broker, consumer, and the health port.
 
+use std::time::Duration;
+
 use axum::Router;
 use common::{
     config::HttpSettings,
@@ -37,12 +39,22 @@ impl common::cli::Service for App {
     }
 }
 
-/// Creates the schema if needed and applies its migrations (the `migrate` command).
+/// Creates the schema if needed and applies its migrations, and declares the mailer's queues on
+/// the broker so no `user.registered` published before the mailer first runs is lost (the
+/// `migrate` command).
 pub async fn migrate(config: &MailerConfig) -> anyhow::Result<()> {
     let pool = db::connect(&config.database).await?;
     db::migrate(&pool, &MIGRATOR).await?;
+    let broker = Broker::new(config.broker.clone(), SERVICE);
+    consumer(&pool, &broker, config)?.declare_topology().await?;
+    broker.close().await;
     pool.close().await;
     Ok(())
+}
+
+fn consumer(pool: &MySqlPool, broker: &Broker, config: &MailerConfig) -> anyhow::Result<Consumer> {
+    let handler = WelcomeMails { pool: pool.clone(), client: MailClient::new(&config.sendgrid)? };
+    Ok(Consumer::new(SERVICE, pool.clone(), broker.clone(), handler, config.consumer.clone()))
 }
 
 /// A built mailer, bound to its health port and ready to run.
@@ -59,12 +71,18 @@ impl App {
     /// Connects, migrates and binds; consuming starts with [`App::run`].
     pub async fn build(config: MailerConfig) -> anyhow::Result<Self> {
         let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let broker = Broker::new(config.broker, SERVICE);
+        let broker = Broker::new(config.broker.clone(), SERVICE);
         if config.sendgrid.api_key.is_none() {
             tracing::warn!("SENDGRID_API_KEY is not set: welcome mails are logged, not sent");
         }
-        let handler = WelcomeMails { pool: pool.clone(), client: MailClient::new(&config.sendgrid)? };
-        let consumer = Consumer::new(SERVICE, pool.clone(), broker.clone(), handler, config.consumer);
+        let consumer = consumer(&pool, &broker, &config)?;
+        // Declare the queues now when the broker is there (the all-in-one binary starts the
+        // mailer before the services that publish); if it is not, the consumer will on connecting.
+        match tokio::time::timeout(Duration::from_secs(5), consumer.declare_topology()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "cannot declare the queues yet"),
+            Err(_) => tracing::warn!("cannot declare the queues yet: the broker does not answer"),
+        }
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
         let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
         let listener = http::bind(&config.http).await?;

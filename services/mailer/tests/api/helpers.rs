@@ -52,7 +52,11 @@ impl TestMailer {
             ("RETRY_DELAYS_MS", "50,100,1000,2000"),
         ];
         pairs.extend_from_slice(extra);
-        let mut config = MailerConfig::from_env(&Env::from_pairs(pairs)).expect("test configuration");
+        let env = Env::from_pairs(pairs);
+        let setting = |name: &str| env.text(name).unwrap().unwrap();
+        let (schema, exchange, queue_prefix) =
+            (setting("MAILER_DATABASE"), setting("AMQP_EXCHANGE"), setting("AMQP_QUEUE_PREFIX"));
+        let mut config = MailerConfig::from_env(&env).expect("test configuration");
         config.consumer.idle_queue_expiry = Some(Duration::from_secs(300));
         let app = App::build(config).await.expect("the mailer starts");
         let address = format!("http://127.0.0.1:{}", app.port());
