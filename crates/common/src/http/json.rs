@@ -1,8 +1,12 @@
-//! A `Json` extractor whose rejections are problem+json, with the statuses of the API contract:
-//! malformed JSON or a wrong type 400, not JSON 415, too large 413.
+//! Extractors whose rejections are problem+json, with the statuses of the API contract: for JSON
+//! bodies, malformed or mistyped 400, an unknown field 422, not JSON 415, too large 413; for
+//! paths and query strings, 400.
 
 use axum::{
-    extract::{FromRequest, rejection::JsonRejection},
+    extract::{
+        FromRequest, FromRequestParts,
+        rejection::{JsonRejection, PathRejection, QueryRejection},
+    },
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -28,9 +32,61 @@ impl From<JsonRejection> for AppError {
                 AppError::PayloadTooLarge
             }
             // serde's message names the field and position, never server internals.
-            JsonRejection::JsonDataError(e) => AppError::BadRequest(e.body_text()),
+            JsonRejection::JsonDataError(e) => match unknown_field(&e.body_text()) {
+                // Refused, never ignored: a field the client thinks it set must not pass silently.
+                Some(field) => AppError::invalid(field, "is not a field of this request"),
+                None => AppError::BadRequest(e.body_text()),
+            },
             JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(e.body_text()),
             other => AppError::BadRequest(other.body_text()),
         }
+    }
+}
+
+/// The field serde's `deny_unknown_fields` complained about, if that was the complaint.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = &message[message.find("unknown field `")? + "unknown field `".len()..];
+    let name = &rest[..rest.find('`')?];
+    // A nested object's path comes before the message ("address: unknown field `zip`").
+    let path = message.split(": ").nth(1).filter(|p| !p.starts_with("unknown field")).map(str::trim);
+    Some(match path {
+        Some(path) if path != "." && !path.is_empty() => format!("{path}.{name}"),
+        _ => name.to_owned(),
+    })
+}
+
+/// Path parameters, 400 problem+json when they do not parse (a malformed id, say).
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct Path<T>(pub T);
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        AppError::BadRequest(rejection.body_text())
+    }
+}
+
+/// A query string, 400 problem+json when it does not parse.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Query<T>(pub T);
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::BadRequest(rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_field_is_named_with_its_path() {
+        let top = "Failed to deserialize the JSON body into the target type: unknown field `role2`, expected one of `name` at line 1 column 9";
+        assert_eq!(unknown_field(top).as_deref(), Some("role2"));
+        let nested = "Failed to deserialize the JSON body into the target type: address: unknown field `zip`, expected `line1` at line 1 column 20";
+        assert_eq!(unknown_field(nested).as_deref(), Some("address.zip"));
+        assert_eq!(unknown_field("missing field `email` at line 1 column 2"), None);
     }
 }

@@ -7,6 +7,6 @@ mod serve;
 mod stack;
 
 pub use health::{Probe, Readiness, health_routes};
-pub use json::Json;
+pub use json::{Json, Path, Query};
 pub use serve::{bind, serve};
 pub use stack::{BODY_LIMIT_BYTES, stack};

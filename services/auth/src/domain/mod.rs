@@ -1,9 +1,6 @@
 //! Request values parsed into types whose constructors are the only place their rules live.
 
-mod email;
-mod name;
 mod password;
 
-pub(crate) use email::Email;
-pub(crate) use name::PersonName;
+pub(crate) use identity::{Email, PersonName};
 pub(crate) use password::Password;

@@ -9,6 +9,7 @@ use crate::{domain::Email, error::AuthError, state::AppState, store::accounts};
 use super::session::{TokenPair, start_session};
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct LoginRequest {
     #[schema(example = "ada@example.com")]
     email: String,

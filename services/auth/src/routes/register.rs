@@ -13,6 +13,7 @@ use crate::{
 };
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RegisterRequest {
     /// Case-insensitive; stored trimmed and lower-cased.
     #[schema(example = "ada@example.com", max_length = 254)]

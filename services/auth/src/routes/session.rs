@@ -33,6 +33,7 @@ pub(crate) struct TokenPair {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RefreshRequest {
     #[schema(value_type = String)]
     refresh_token: SecretString,

@@ -95,3 +95,14 @@ async fn the_password_is_stored_only_as_an_argon2id_hash_with_owasp_parameters()
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_the_contract_does_not_have_is_refused_not_ignored() {
+    let app = TestApp::spawn().await;
+    let body = json!({"email": "ada@example.com", "password": PASSWORD, "name": "Ada", "role": "admin"});
+    let response = app.post_json("/auth/register", &body).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem(response).await["errors"][0]["field"], "role");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(count, 0);
+}

@@ -1,11 +1,12 @@
 /// A person's display name: trimmed, 1 to 100 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PersonName(String);
+pub struct PersonName(String);
 
 const MAX_CHARS: usize = 100;
 
 impl PersonName {
-    pub(crate) fn parse(raw: &str) -> Result<Self, &'static str> {
+    /// Trims and checks a name; the error says which rule it breaks.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err("must not be empty");
@@ -19,11 +20,13 @@ impl PersonName {
         Ok(Self(trimmed.to_owned()))
     }
 
-    pub(crate) fn as_str(&self) -> &str {
+    /// The trimmed name.
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    pub(crate) fn into_inner(self) -> String {
+    /// The trimmed name, owned.
+    pub fn into_inner(self) -> String {
         self.0
     }
 }

@@ -5,7 +5,7 @@ use email_address::{EmailAddress, Options};
 /// A syntactically valid email address, trimmed and lower-cased, so that one mailbox is one
 /// account however it is typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Email(String);
+pub struct Email(String);
 
 /// RFC 5321 caps a forward path at 254 characters.
 const MAX_LEN: usize = 254;
@@ -15,7 +15,8 @@ const STRICT: Options =
     Options { minimum_sub_domains: 2, allow_domain_literal: false, allow_display_text: false };
 
 impl Email {
-    pub(crate) fn parse(raw: &str) -> Result<Self, &'static str> {
+    /// Trims, lower-cases and checks an address; the error says which rule it breaks.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let normalised = raw.trim().to_lowercase();
         if normalised.is_empty() {
             return Err("must not be empty");
@@ -29,7 +30,8 @@ impl Email {
         Ok(Self(normalised))
     }
 
-    pub(crate) fn as_str(&self) -> &str {
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 }
