@@ -47,10 +47,10 @@ impl From<JsonRejection> for AppError {
 fn unknown_field(message: &str) -> Option<String> {
     let rest = &message[message.find("unknown field `")? + "unknown field `".len()..];
     let name = &rest[..rest.find('`')?];
-    // A nested object's path comes before the message ("address: unknown field `zip`").
+    // serde_path_to_error puts the field's full path before the message ("address.zip: …").
     let path = message.split(": ").nth(1).filter(|p| !p.starts_with("unknown field")).map(str::trim);
     Some(match path {
-        Some(path) if path != "." && !path.is_empty() => format!("{path}.{name}"),
+        Some(path) if path != "." && !path.is_empty() => path.to_owned(),
         _ => name.to_owned(),
     })
 }
@@ -85,7 +85,9 @@ mod tests {
     fn an_unknown_field_is_named_with_its_path() {
         let top = "Failed to deserialize the JSON body into the target type: unknown field `role2`, expected one of `name` at line 1 column 9";
         assert_eq!(unknown_field(top).as_deref(), Some("role2"));
-        let nested = "Failed to deserialize the JSON body into the target type: address: unknown field `zip`, expected `line1` at line 1 column 20";
+        let with_path = "Failed to deserialize the JSON body into the target type: role: unknown field `role`, expected one of `email` at line 1 column 70";
+        assert_eq!(unknown_field(with_path).as_deref(), Some("role"));
+        let nested = "Failed to deserialize the JSON body into the target type: address.zip: unknown field `zip`, expected `line1` at line 1 column 20";
         assert_eq!(unknown_field(nested).as_deref(), Some("address.zip"));
         assert_eq!(unknown_field("missing field `email` at line 1 column 2"), None);
     }
