@@ -49,9 +49,10 @@ impl PiiKeys {
             first.get_or_insert_with(|| kid.trim().to_owned());
             keys.insert(kid.trim().to_owned(), cipher);
         }
-        let active = env.text("USER_PII_ACTIVE_KEY")?.or(first).ok_or_else(|| {
-            ConfigError::invalid("USER_PII_KEYS", "lists no key")
-        })?;
+        let active = env
+            .text("USER_PII_ACTIVE_KEY")?
+            .or(first)
+            .ok_or_else(|| ConfigError::invalid("USER_PII_KEYS", "lists no key"))?;
         if !keys.contains_key(&active) {
             return Err(ConfigError::invalid("USER_PII_ACTIVE_KEY", "names no key of USER_PII_KEYS"));
         }
@@ -71,8 +72,13 @@ impl PiiKeys {
         .execute(pool)
         .await?;
         let (kid, secret): (String, Vec<u8>) =
-            sqlx::query_as("SELECT kid, secret FROM local_pii_keys WHERE is_current = 1").fetch_one(pool).await?;
-        tracing::warn!(kid, "USER_PII_KEYS is not set: personal data is encrypted with a key kept in the database (for development only)");
+            sqlx::query_as("SELECT kid, secret FROM local_pii_keys WHERE is_current = 1")
+                .fetch_one(pool)
+                .await?;
+        tracing::warn!(
+            kid,
+            "USER_PII_KEYS is not set: personal data is encrypted with a key kept in the database (for development only)"
+        );
         Ok(Self { keys: HashMap::from([(kid.clone(), key(&secret)?)]), active: kid })
     }
 
@@ -96,7 +102,13 @@ impl PiiKeys {
     }
 
     /// The plaintext of a sealed value, with the key it names.
-    pub(crate) fn open(&self, kid: &str, profile: Uuid, field: &str, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+    pub(crate) fn open(
+        &self,
+        kid: &str,
+        profile: Uuid,
+        field: &str,
+        sealed: &[u8],
+    ) -> anyhow::Result<Vec<u8>> {
         let cipher = self.keys.get(kid).with_context(|| format!("no key {kid} to decrypt with"))?;
         if sealed.len() < NONCE_LEN {
             bail!("sealed value too short");
@@ -104,7 +116,9 @@ impl PiiKeys {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| anyhow!("bad nonce"))?;
         let mut buffer = body.to_vec();
-        let plain = cipher.open_in_place(nonce, aad(profile, field), &mut buffer).map_err(|_| anyhow!("decryption failed"))?;
+        let plain = cipher
+            .open_in_place(nonce, aad(profile, field), &mut buffer)
+            .map_err(|_| anyhow!("decryption failed"))?;
         Ok(plain.to_vec())
     }
 }
@@ -121,7 +135,10 @@ mod tests {
 
     fn keys(active: &str) -> PiiKeys {
         let env = Env::from_pairs([
-            ("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,k2:HxwdHh8QERITFBUWFxgZGhscHQ4PCAkKCwwNBAUGBwA="),
+            (
+                "USER_PII_KEYS",
+                "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,k2:HxwdHh8QERITFBUWFxgZGhscHQ4PCAkKCwwNBAUGBwA=",
+            ),
             ("USER_PII_ACTIVE_KEY", active),
         ]);
         PiiKeys::from_env(&env).unwrap().unwrap()
@@ -152,7 +169,10 @@ mod tests {
     fn malformed_key_settings_name_the_variable() {
         let short = Env::from_pairs([("USER_PII_KEYS", "k1:AAEC")]);
         assert!(PiiKeys::from_env(&short).unwrap_err().to_string().contains("USER_PII_KEYS"));
-        let missing = Env::from_pairs([("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="), ("USER_PII_ACTIVE_KEY", "k9")]);
+        let missing = Env::from_pairs([
+            ("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+            ("USER_PII_ACTIVE_KEY", "k9"),
+        ]);
         assert!(PiiKeys::from_env(&missing).unwrap_err().to_string().contains("USER_PII_ACTIVE_KEY"));
     }
 }

@@ -50,14 +50,15 @@ impl Address {
     pub(crate) fn parse(input: AddressInput) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let line1 = text("address.line1", &input.line1, 200, &mut errors);
-        let line2 = input
-            .line2
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| text("address.line2", &l, 200, &mut errors));
+        let line2 =
+            input.line2.filter(|l| !l.trim().is_empty()).map(|l| text("address.line2", &l, 200, &mut errors));
         let city = text("address.city", &input.city, 100, &mut errors);
         let postal_code = text("address.postal_code", &input.postal_code, 20, &mut errors);
         if !postal_code.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
-            errors.push(FieldError::new("address.postal_code", "may hold only letters, digits, spaces and dashes"));
+            errors.push(FieldError::new(
+                "address.postal_code",
+                "may hold only letters, digits, spaces and dashes",
+            ));
         }
         let country = input.country.trim().to_ascii_uppercase();
         if !is_assigned(&country) {

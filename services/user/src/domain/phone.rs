@@ -18,6 +18,7 @@ impl Phone {
         if valid { Ok(Self(compact)) } else { Err("must be in E.164 form, like +14155550123") }
     }
 
+    #[cfg(test)]
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
@@ -35,7 +36,9 @@ mod tests {
 
     #[test]
     fn other_forms_are_refused() {
-        for raw in ["", "4155550123", "+0123456789", "+1234", "+1234567890123456", "+1415555abcd", "++14155550123"] {
+        for raw in
+            ["", "4155550123", "+0123456789", "+1234", "+1234567890123456", "+1415555abcd", "++14155550123"]
+        {
             assert!(Phone::parse(raw).is_err(), "{raw:?}");
         }
     }

@@ -1,0 +1,67 @@
+//! HTTP only: extract, call, map.
+//!
+//! Object-level access (OWASP API1): a user reaches only their own profile; anyone else's answers
+//! 404, exactly like a profile that does not exist, so ids cannot be probed. Admins reach every
+//! profile. Function-level access: an endpoint a role may not use at all answers 403.
+
+mod list;
+mod profile;
+
+use axum::{Router, routing::get};
+use common::{
+    AppError, FieldError, Problem,
+    http::Json,
+    rbac::{AuthUser, Permission},
+};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shopper user", description = "Profiles: read, change and delete your own; admins manage all."),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "user", description = "Profiles"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(
+            HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+        );
+        openapi.components.get_or_insert_default().add_security_scheme("bearer", scheme);
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(list::list)).routes(routes!(
+        profile::get,
+        profile::patch,
+        profile::delete
+    ))
+}
+
+/// The user service's OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let (router, openapi) = api().split_for_parts();
+    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+}
+
+/// The object-level rule, in one place: yourself, or anyone with `ManageUsers`; else 404.
+pub(crate) fn ensure_visible(user: &AuthUser, profile: Uuid) -> Result<(), AppError> {
+    user.require_self_or(profile, Permission::ManageUsers).map_err(|_| AppError::NotFound)
+}

@@ -1,0 +1,121 @@
+//! Building the user service: pool, migrations, keys, broker, consumer, relay, router.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::Router;
+use common::{
+    config::HttpSettings,
+    db,
+    http::{self, Readiness},
+    jwt::{JwksClient, TokenVerifier},
+};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings};
+use sqlx::{MySqlPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{PiiKeys, UserConfig, registered::NewProfiles, routes, state::AppState};
+
+/// The user schema's migrations, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/user");
+
+/// The service's name in logs, metrics and queue names.
+pub const SERVICE: &str = "user";
+
+impl common::cli::Service for App {
+    type Config = UserConfig;
+    const NAME: &'static str = SERVICE;
+
+    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
+        UserConfig::from_env(env)
+    }
+    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
+        migrate(config).await
+    }
+    async fn build(config: Self::Config) -> anyhow::Result<Self> {
+        App::build(config).await
+    }
+    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        App::run(self, shutdown).await
+    }
+}
+
+/// Creates the schema if needed, applies its migrations and declares the service's queues (the
+/// `migrate` command).
+pub async fn migrate(config: &UserConfig) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database).await?;
+    db::migrate(&pool, &MIGRATOR).await?;
+    let broker = Broker::new(config.broker.clone(), SERVICE);
+    consumer(&pool, &broker, config).declare_topology().await?;
+    broker.close().await;
+    pool.close().await;
+    Ok(())
+}
+
+fn consumer(pool: &MySqlPool, broker: &Broker, config: &UserConfig) -> Consumer {
+    Consumer::new(SERVICE, pool.clone(), broker.clone(), NewProfiles, config.consumer.clone())
+}
+
+/// A built user service, bound to its port and ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    http: HttpSettings,
+    pool: MySqlPool,
+    broker: Broker,
+    consumer: Consumer,
+    relay: OutboxRelay,
+}
+
+impl App {
+    /// Connects, migrates, loads the keys, declares the queues (if the broker is there) and binds.
+    pub async fn build(mut config: UserConfig) -> anyhow::Result<Self> {
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let keys = match config.pii_keys.take() {
+            Some(keys) => keys,
+            None => PiiKeys::local(&pool).await?,
+        };
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        let consumer = consumer(&pool, &broker, &config);
+        match tokio::time::timeout(Duration::from_secs(5), consumer.declare_topology()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "cannot declare the queues yet"),
+            Err(_) => tracing::warn!("cannot declare the queues yet: the broker does not answer"),
+        }
+        let verifier =
+            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
+        let outbox = Outbox::new();
+        let state = AppState {
+            pool: pool.clone(),
+            outbox: outbox.clone(),
+            keys: Arc::new(keys),
+            verifier: Arc::new(verifier),
+        };
+        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let router =
+            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        Ok(Self { listener, router, http: config.http, pool, broker, consumer, relay })
+    }
+
+    /// The port it listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let relay_stop = CancellationToken::new();
+        let relay = tokio::spawn(self.relay.run(relay_stop.clone()));
+        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
+        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
+        shutdown.cancel();
+        let _ = consumer.await;
+        relay_stop.cancel();
+        let _ = relay.await;
+        self.broker.close().await;
+        self.pool.close().await;
+        served
+    }
+}
