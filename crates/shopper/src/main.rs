@@ -1,7 +1,9 @@
 //! `shopper`: every service in one process, each on its own port, for a developer machine.
 //!
 //! It reads the same environment as the separate binaries, so what works here works when the
-//! services are deployed one by one. One service stopping with an error stops the others.
+//! services are deployed one by one. Every service is built (schema, migrations, queues) before
+//! any runs, so no event is published before the queues that want it exist. One service stopping
+//! with an error stops the others.
 
 use std::process::ExitCode;
 
@@ -14,14 +16,27 @@ use common::{
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+type Run = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+
 struct Configs {
     auth: <auth::App as Service>::Config,
+    user: <user::App as Service>::Config,
     mailer: <mailer::App as Service>::Config,
 }
 
 fn configs(env: &Env) -> Result<(TelemetrySettings, Configs), ConfigError> {
     let telemetry = TelemetrySettings::from_env(env)?;
-    Ok((telemetry, Configs { auth: auth::App::config(env)?, mailer: mailer::App::config(env)? }))
+    let configs = Configs {
+        auth: auth::App::config(env)?,
+        user: user::App::config(env)?,
+        mailer: mailer::App::config(env)?,
+    };
+    Ok((telemetry, configs))
+}
+
+async fn build<S: Service + 'static>(config: S::Config, shutdown: &CancellationToken) -> anyhow::Result<Run> {
+    let service = S::build(config).await.map_err(|e| e.context(format!("{} cannot start", S::NAME)))?;
+    Ok(Box::pin(service.run(shutdown.clone())))
 }
 
 #[tokio::main]
@@ -37,19 +52,25 @@ async fn main() -> ExitCode {
     telemetry::init(&telemetry_settings);
 
     let shutdown = shutdown::on_signal();
-    let mut services = JoinSet::new();
-    let started = async {
-        // Consumers first: their queues must exist before anything publishes to them.
-        start::<mailer::App>(configs.mailer, &mut services, &shutdown).await?;
-        start::<auth::App>(configs.auth, &mut services, &shutdown).await
+    let built = async {
+        Ok::<_, anyhow::Error>([
+            build::<user::App>(configs.user, &shutdown).await?,
+            build::<mailer::App>(configs.mailer, &shutdown).await?,
+            build::<auth::App>(configs.auth, &shutdown).await?,
+        ])
     };
-    if let Err(e) = started.await {
-        tracing::error!(error = format!("{e:#}"), "shopper cannot start");
-        shutdown.cancel();
-        services.join_all().await;
-        return ExitCode::FAILURE;
-    }
+    let runs = match built.await {
+        Ok(runs) => runs,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "shopper cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
 
+    let mut services = JoinSet::new();
+    for run in runs {
+        services.spawn(run);
+    }
     let mut failed = false;
     while let Some(outcome) = services.join_next().await {
         if !matches!(outcome, Ok(Ok(()))) {
@@ -59,14 +80,4 @@ async fn main() -> ExitCode {
         shutdown.cancel();
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
-}
-
-async fn start<S: Service + 'static>(
-    config: S::Config,
-    services: &mut JoinSet<anyhow::Result<()>>,
-    shutdown: &CancellationToken,
-) -> anyhow::Result<()> {
-    let service = S::build(config).await.map_err(|e| e.context(format!("{} cannot start", S::NAME)))?;
-    services.spawn(service.run(shutdown.clone()));
-    Ok(())
 }

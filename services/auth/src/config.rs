@@ -8,7 +8,7 @@ use common::{
     jwt::{SigningKey, TokenSettings},
 };
 
-use messaging::BrokerSettings;
+use messaging::{BrokerSettings, ConsumerSettings};
 use secrecy::ExposeSecret;
 
 use crate::domain::{Email, Password};
@@ -20,8 +20,10 @@ pub struct AuthConfig {
     pub http: HttpSettings,
     /// `DATABASE_URL` and `AUTH_DATABASE` (`shopper_auth`).
     pub database: DatabaseSettings,
-    /// `AMQP_URL`, `AMQP_EXCHANGE`.
+    /// `AMQP_URL`, `AMQP_EXCHANGE`, `AMQP_QUEUE_PREFIX`.
     pub broker: BrokerSettings,
+    /// `AMQP_PREFETCH`, `RETRY_DELAYS_MS`.
+    pub consumer: ConsumerSettings,
     /// `JWT_ISSUER`, `JWT_AUDIENCE`.
     pub tokens: TokenSettings,
     /// `JWT_SIGNING_KEY_FILE` or `JWT_SIGNING_KEY` (PEM, Ed25519); when neither is set a key is
@@ -56,6 +58,7 @@ impl AuthConfig {
             http: HttpSettings::from_env(env, "AUTH_PORT", 8081)?,
             database: DatabaseSettings::from_env(env, "AUTH_DATABASE", "shopper_auth")?,
             broker: BrokerSettings::from_env(env)?,
+            consumer: ConsumerSettings::from_env(env)?,
             tokens: TokenSettings::from_env(env)?,
             signing_key: signing_key(env)?,
             access_ttl: positive(env, "JWT_ACCESS_TTL_SECS", Duration::from_secs(15 * 60))?,

@@ -1,6 +1,7 @@
 //! The auth service: accounts and passwords, access tokens (EdDSA JWTs) and rotating refresh
 //! tokens, and the public keys every other service verifies tokens with.
 
+mod account_events;
 mod admin;
 pub mod config;
 mod domain;

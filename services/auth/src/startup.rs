@@ -10,12 +10,15 @@ use common::{
     http::{self, Readiness},
     jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
 };
-use messaging::{Broker, Outbox, OutboxRelay, RelaySettings};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{AuthConfig, admin, keys, passwords::PasswordHashing, routes, state::AppState};
+use crate::{
+    AuthConfig, account_events::AccountChanges, admin, keys, passwords::PasswordHashing, routes,
+    state::AppState,
+};
 
 /// The auth schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
@@ -38,12 +41,20 @@ impl common::cli::Service for App {
     }
 }
 
-/// Creates the schema if needed and applies its migrations, then returns (the `migrate` command).
+/// Creates the schema if needed, applies its migrations and declares auth's queues on the broker
+/// (the `migrate` command).
 pub async fn migrate(config: &AuthConfig) -> anyhow::Result<()> {
     let pool = db::connect(&config.database).await?;
     db::migrate(&pool, &MIGRATOR).await?;
+    let broker = Broker::new(config.broker.clone(), SERVICE);
+    consumer(&pool, &broker, config).declare_topology().await?;
+    broker.close().await;
     pool.close().await;
     Ok(())
+}
+
+fn consumer(pool: &MySqlPool, broker: &Broker, config: &AuthConfig) -> Consumer {
+    Consumer::new(SERVICE, pool.clone(), broker.clone(), AccountChanges, config.consumer.clone())
 }
 
 /// The service's name in logs and metrics.
@@ -56,17 +67,24 @@ pub struct App {
     http: HttpSettings,
     pool: MySqlPool,
     relay: OutboxRelay,
+    consumer: Consumer,
     broker: Broker,
 }
 
 impl App {
     /// Connects, migrates, loads the signing key, ensures the admin and binds the listener.
-    pub async fn build(config: AuthConfig) -> anyhow::Result<Self> {
+    pub async fn build(mut config: AuthConfig) -> anyhow::Result<Self> {
         let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let key = keys::load_or_create(config.signing_key, &pool).await?;
+        let key = keys::load_or_create(config.signing_key.take(), &pool).await?;
         let jwks = JwkSet { keys: vec![key.public_jwk()] };
         let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
-        let broker = Broker::new(config.broker, SERVICE);
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        let consumer = consumer(&pool, &broker, &config);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), consumer.declare_topology()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "cannot declare the queues yet"),
+            Err(_) => tracing::warn!("cannot declare the queues yet: the broker does not answer"),
+        }
         let outbox = Outbox::new();
         let state = AppState {
             pool: pool.clone(),
@@ -85,7 +103,7 @@ impl App {
             http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
         let listener = http::bind(&config.http).await?;
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        Ok(Self { listener, router, http: config.http, pool, relay, broker })
+        Ok(Self { listener, router, http: config.http, pool, relay, consumer, broker })
     }
 
     /// The port it listens on (useful when configured as 0).
@@ -99,9 +117,11 @@ impl App {
         // The relay outlives the HTTP drain, so events of the last requests still go out.
         let relay_stop = CancellationToken::new();
         let relay = tokio::spawn(self.relay.run(relay_stop.clone()));
+        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
         let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
         // A server error stops the rest of the process too; on a clean stop this is a no-op.
         shutdown.cancel();
+        let _ = consumer.await;
         relay_stop.cancel();
         let _ = relay.await;
         self.broker.close().await;

@@ -106,3 +106,30 @@ pub(crate) async fn set_role(db: impl MySqlExecutor<'_>, id: Uuid, role: Role) -
         .await?;
     Ok(())
 }
+
+/// Takes the email and role the user service decided; a unique violation means the email is taken.
+pub(crate) async fn update_identity(
+    db: impl MySqlExecutor<'_>,
+    id: Uuid,
+    email: &str,
+    role: Role,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET email = ?, role = ?, updated_at = ? WHERE id = ?")
+        .bind(email)
+        .bind(role.as_str())
+        .bind(Utc::now())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The account can no longer sign in.
+pub(crate) async fn disable(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET status = 'disabled', updated_at = ? WHERE id = ?")
+        .bind(Utc::now())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

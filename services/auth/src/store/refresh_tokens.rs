@@ -82,3 +82,18 @@ pub(crate) async fn revoke_family(
             .await?;
     Ok(result.rows_affected())
 }
+
+/// Revokes every live session of an account.
+pub(crate) async fn revoke_account(
+    db: impl MySqlExecutor<'_>,
+    account_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let result =
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL")
+            .bind(at)
+            .bind(account_id)
+            .execute(db)
+            .await?;
+    Ok(result.rows_affected())
+}

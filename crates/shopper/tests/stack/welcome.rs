@@ -1,7 +1,3 @@
-//! Across services: a registration at auth becomes one welcome mail from the mailer, through the
-//! real broker. SendGrid is played by wiremock.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration;
 
 use common::{cli::Service, config::Env};

@@ -1,0 +1,178 @@
+use std::time::Duration;
+
+use common::{cli::Service, config::Env};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const ADMIN_EMAIL: &str = "admin@shop.example";
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+
+/// Auth and user, wired together through a per-test exchange.
+pub struct Stack {
+    pub auth: String,
+    pub user: String,
+    pub client: Client,
+    pub user_schema: String,
+    auth_schema: String,
+    shutdown: CancellationToken,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        let id = Uuid::now_v7().simple().to_string();
+        let (auth_schema, user_schema) = (format!("test_stack_auth_{id}"), format!("test_stack_user_{id}"));
+        let (exchange, prefix) = (format!("test.events.{id}"), format!("test-{id}."));
+        let database = testkit::database_url();
+        let env = Env::from_pairs([
+            ("DATABASE_URL", database.as_str()),
+            ("AUTH_DATABASE", auth_schema.as_str()),
+            ("USER_DATABASE", user_schema.as_str()),
+            ("AMQP_EXCHANGE", exchange.as_str()),
+            ("AMQP_QUEUE_PREFIX", prefix.as_str()),
+            ("AUTH_PORT", "0"),
+            ("USER_PORT", "0"),
+            ("BIND_ADDRESS", "127.0.0.1"),
+            ("SHOPPER_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("SHOPPER_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("RETRY_DELAYS_MS", "50,100,200"),
+            ("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+        ]);
+        let expiry = Some(Duration::from_secs(300));
+        let mut auth_config = auth::App::config(&env).unwrap();
+        auth_config.consumer.idle_queue_expiry = expiry;
+        let auth = auth::App::build(auth_config).await.unwrap();
+        let auth_url = format!("http://127.0.0.1:{}", auth.port());
+        let mut user_config = user::App::config(&env).unwrap();
+        user_config.consumer.idle_queue_expiry = expiry;
+        user_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
+        let user = user::App::build(user_config).await.unwrap();
+        let user_url = format!("http://127.0.0.1:{}", user.port());
+        let shutdown = CancellationToken::new();
+        tokio::spawn(auth.run(shutdown.clone()));
+        tokio::spawn(user.run(shutdown.clone()));
+        let stack = Self {
+            auth: auth_url,
+            user: user_url,
+            client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            user_schema,
+            auth_schema,
+            shutdown,
+        };
+        // The admin's profile arrives like anyone's: wait for it, so tests start from a settled state.
+        let admin = stack.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let admin_id = stack.me(&admin).await;
+        stack.eventually_status(&admin, &admin_id, StatusCode::OK).await;
+        stack
+    }
+
+    pub async fn register(&self, email: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/auth/register", self.auth))
+            .json(&json!({"email": email, "password": PASSWORD, "name": "Test User"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn try_login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(format!("{}/auth/login", self.auth))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// An access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.try_login(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers a customer, waits for their profile, and returns (id, token).
+    pub async fn customer(&self, email: &str) -> (String, String) {
+        let id = self.register(email).await;
+        let token = self.login(email, PASSWORD).await;
+        self.eventually_status(&token, &id, StatusCode::OK).await;
+        (id, token)
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    async fn me(&self, token: &str) -> String {
+        let me: Value = self
+            .client
+            .get(format!("{}/auth/me", self.auth))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        me["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A request to the user service, with a token when given.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.user));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Waits until `GET /user/{id}` answers `status` (events take a moment).
+    pub async fn eventually_status(&self, token: &str, id: &str, status: StatusCode) {
+        let mut last = StatusCode::IM_A_TEAPOT;
+        for _ in 0..200 {
+            last = self.call(reqwest::Method::GET, &format!("/user/{id}"), Some(token), None).await.status();
+            if last == status {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("GET /user/{id} answered {last}, never {status}");
+    }
+
+    /// Polls `check` until it holds, for up to ten seconds.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..200 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting until {what}");
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        testkit::drop_schema(&self.auth_schema);
+        testkit::drop_schema(&self.user_schema);
+    }
+}

@@ -1,0 +1,9 @@
+//! Across services, through the real broker: auth, user and mailer in one process, as the
+//! `shopper` binary runs them, each test on its own schemas, exchange and queues.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod user_access;
+mod user_flows;
+mod welcome;
