@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::{
     Event, OrderCancelled, OrderCreated, OrderStatusChanged, ProductCreated, ProductDeleted, ProductUpdated,
-    StockRejected, StockReserved, UserDeleted, UserRegistered, UserUpdated,
+    StockRejected, StockReserved, UserDeleted, UserRegistered, UserUpdateRejected, UserUpdated,
 };
 
 /// What the catalogue says about one event.
@@ -40,6 +40,7 @@ pub fn catalogue() -> Vec<EventInfo> {
         info::<UserRegistered>(),
         info::<UserUpdated>(),
         info::<UserDeleted>(),
+        info::<UserUpdateRejected>(),
         info::<ProductCreated>(),
         info::<ProductUpdated>(),
         info::<ProductDeleted>(),

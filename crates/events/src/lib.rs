@@ -18,7 +18,7 @@ pub use order::{
     StockRejected, StockReserved,
 };
 pub use product::{ProductCreated, ProductDeleted, ProductUpdated};
-pub use user::{UserDeleted, UserRegistered, UserUpdated};
+pub use user::{UserDeleted, UserRegistered, UserUpdateRejected, UserUpdated};
 
 use serde::{Serialize, de::DeserializeOwned};
 

@@ -68,3 +68,33 @@ impl Event for UserDeleted {
         Self { user_id: Uuid::nil() }
     }
 }
+
+/// Auth could not apply a `user.updated`: the email belongs to another account there (an email
+/// change raced a registration). Carries auth's values so the user service restores them and the
+/// two agree again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserUpdateRejected {
+    /// The account id.
+    pub user_id: Uuid,
+    /// The email the update asked for, which auth refused.
+    pub rejected_email: String,
+    /// The email auth keeps.
+    pub email: String,
+    /// The role auth keeps.
+    pub role: String,
+}
+
+impl Event for UserUpdateRejected {
+    const TYPE: &'static str = "user.update_rejected";
+    const VERSION: u16 = 1;
+    const PRODUCER: &'static str = "auth";
+    const CONSUMERS: &'static [&'static str] = &["user"];
+    fn example() -> Self {
+        Self {
+            user_id: Uuid::nil(),
+            rejected_email: "taken@example.com".into(),
+            email: "ada@example.com".into(),
+            role: "customer".into(),
+        }
+    }
+}

@@ -29,6 +29,10 @@ fn user_deleted_round_trips() {
     round_trip::<UserDeleted>();
 }
 #[test]
+fn user_update_rejected_round_trips() {
+    round_trip::<UserUpdateRejected>();
+}
+#[test]
 fn product_created_round_trips() {
     round_trip::<ProductCreated>();
 }
@@ -93,7 +97,7 @@ fn the_catalogue_lists_every_event_once() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), kinds.len());
-    assert_eq!(kinds.len(), 11);
+    assert_eq!(kinds.len(), 12);
 }
 
 #[test]

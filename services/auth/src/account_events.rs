@@ -1,12 +1,13 @@
 //! What the user service tells auth: `user.updated` (new email or role: the next token carries
-//! them) and `user.deleted` (the account is disabled and its sessions revoked, so login and
-//! refresh answer 401).
+//! them; an email another account holds is refused with `user.update_rejected`) and
+//! `user.deleted` (the account is disabled and its sessions revoked, so login and refresh answer
+//! 401).
 
 use chrono::Utc;
 use common::{db::is_unique_violation, rbac::Role};
-use events::{Envelope, Event, UserDeleted, UserUpdated};
+use events::{Envelope, Event, UserDeleted, UserUpdateRejected, UserUpdated};
 use identity::Email;
-use messaging::{Handler, HandlerError, HandlerFuture};
+use messaging::{Handler, HandlerError, HandlerFuture, Outbox};
 use sqlx::MySqlConnection;
 
 use crate::store::{accounts, refresh_tokens};
@@ -26,21 +27,14 @@ impl Handler for AccountChanges {
                     let email =
                         Email::parse(&event.email).map_err(|e| HandlerError::Reject(format!("email {e}")))?;
                     let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
-                    accounts::update_identity(&mut *tx, event.user_id, email.as_str(), role).await.map_err(
-                        |e| {
-                            if is_unique_violation(&e) {
-                                // The user service checks emails against its profiles; only an email
-                                // registered here but not yet profiled there can collide. Park it.
-                                HandlerError::Reject(format!(
-                                    "email of {} is taken by another account",
-                                    event.user_id
-                                ))
-                            } else {
-                                e.into()
-                            }
-                        },
-                    )?;
-                    Ok(())
+                    match accounts::update_identity(&mut *tx, event.user_id, email.as_str(), role).await {
+                        Ok(()) => Ok(()),
+                        // The user service checks emails against its profiles, so only an email
+                        // registered here and not yet profiled there collides. Auth keeps its
+                        // values and says so; the user service restores them.
+                        Err(e) if is_unique_violation(&e) => reject_update(tx, event).await,
+                        Err(e) => Err(e.into()),
+                    }
                 }
                 UserDeleted::TYPE => {
                     let event: UserDeleted = envelope.decode()?;
@@ -53,4 +47,19 @@ impl Handler for AccountChanges {
             }
         })
     }
+}
+
+async fn reject_update(tx: &mut MySqlConnection, event: UserUpdated) -> Result<(), HandlerError> {
+    let account = accounts::find_by_id(&mut *tx, event.user_id)
+        .await?
+        .ok_or_else(|| HandlerError::Reject(format!("no account {}", event.user_id)))?;
+    tracing::warn!(account = %event.user_id, "email change refused: the email belongs to another account");
+    let rejection = UserUpdateRejected {
+        user_id: event.user_id,
+        rejected_email: event.email,
+        email: account.email,
+        role: account.role.to_string(),
+    };
+    Outbox::stage(tx, &rejection).await?;
+    Ok(())
 }

@@ -2,11 +2,11 @@
 //! an admin, with phone and address encrypted at rest. Changes auth must know (email, role,
 //! deletion) leave as events.
 
+mod account_events;
 pub mod config;
 mod domain;
 mod pii;
 mod profile;
-mod registered;
 mod routes;
 mod startup;
 mod state;

@@ -14,7 +14,7 @@ use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{PiiKeys, UserConfig, registered::NewProfiles, routes, state::AppState};
+use crate::{PiiKeys, UserConfig, account_events::AccountEvents, routes, state::AppState};
 
 /// The user schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/user");
@@ -53,7 +53,7 @@ pub async fn migrate(config: &UserConfig) -> anyhow::Result<()> {
 }
 
 fn consumer(pool: &MySqlPool, broker: &Broker, config: &UserConfig) -> Consumer {
-    Consumer::new(SERVICE, pool.clone(), broker.clone(), NewProfiles, config.consumer.clone())
+    Consumer::new(SERVICE, pool.clone(), broker.clone(), AccountEvents, config.consumer.clone())
 }
 
 /// A built user service, bound to its port and ready to run.

@@ -16,7 +16,7 @@ pub struct Stack {
     pub user: String,
     pub client: Client,
     pub user_schema: String,
-    auth_schema: String,
+    pub auth_schema: String,
     shutdown: CancellationToken,
 }
 

@@ -243,3 +243,45 @@ async fn paging_through_the_list_visits_every_user_exactly_once() {
         stack.call(Method::GET, "/user?email=%25", Some(&admin), None).await.json().await.unwrap();
     assert!(wildcard["items"].as_array().unwrap().is_empty(), "% is matched literally, not as a wildcard");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_change_that_auth_must_refuse_is_undone_so_both_services_agree() {
+    let stack = Stack::start().await;
+    let (id, _) = stack.customer("ada@example.com").await;
+    // An account auth has and the user service has not profiled yet: what a registration still
+    // in flight looks like when an admin moves someone else onto its email.
+    let auth =
+        MySqlPool::connect(&format!("{}/{}", testkit::database_url(), stack.auth_schema)).await.unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (id, email, password_hash, role, status, created_at, updated_at)
+         VALUES (?, 'racing@example.com', 'x', 'customer', 'active', NOW(6), NOW(6))",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .execute(&auth)
+    .await
+    .unwrap();
+
+    let admin = stack.admin().await;
+    let patch = json!({"email": "racing@example.com"});
+    let accepted = stack.call(Method::PATCH, &format!("/user/{id}"), Some(&admin), Some(patch)).await;
+    assert_eq!(accepted.status(), StatusCode::OK, "the user service could not know");
+
+    stack
+        .eventually("the profile gets back the email auth kept", || async {
+            let profile: Value = stack
+                .call(Method::GET, &format!("/user/{id}"), Some(&admin), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            profile["email"] == "ada@example.com"
+        })
+        .await;
+    assert_eq!(stack.try_login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+    let kept: String = sqlx::query_scalar("SELECT email FROM accounts WHERE id = ?")
+        .bind(uuid::Uuid::parse_str(&id).unwrap())
+        .fetch_one(&auth)
+        .await
+        .unwrap();
+    assert_eq!(kept, "ada@example.com");
+}

@@ -75,6 +75,27 @@ pub(crate) async fn update(db: impl MySqlExecutor<'_>, row: &ProfileRow) -> Resu
     Ok(())
 }
 
+/// Puts back the email and role auth kept, if the profile still has the email auth refused;
+/// `true` if it did.
+pub(crate) async fn restore_identity(
+    db: impl MySqlExecutor<'_>,
+    id: Uuid,
+    refused_email: &str,
+    email: &str,
+    role: common::rbac::Role,
+) -> Result<bool, sqlx::Error> {
+    let result =
+        sqlx::query("UPDATE profiles SET email = ?, role = ?, updated_at = ? WHERE id = ? AND email = ?")
+            .bind(email)
+            .bind(role.as_str())
+            .bind(chrono::Utc::now())
+            .bind(id)
+            .bind(refused_email)
+            .execute(db)
+            .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub(crate) async fn soft_delete(
     db: impl MySqlExecutor<'_>,
     id: Uuid,

@@ -1,0 +1,67 @@
+//! What auth tells the user service: `user.registered` creates the profile (idempotent: the inbox
+//! catches redeliveries, and a profile that exists already is left as it is);
+//! `user.update_rejected` restores the email and role auth kept when it refused a change.
+
+use chrono::Utc;
+use common::{db::is_unique_violation, rbac::Role};
+use events::{Envelope, Event, UserRegistered, UserUpdateRejected};
+use messaging::{Handler, HandlerError, HandlerFuture};
+use sqlx::MySqlConnection;
+
+use crate::store::profiles::{self, ProfileRow};
+
+pub(crate) struct AccountEvents;
+
+impl Handler for AccountEvents {
+    fn event_types(&self) -> Vec<&'static str> {
+        vec![UserRegistered::TYPE, UserUpdateRejected::TYPE]
+    }
+
+    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            match envelope.kind.as_str() {
+                UserRegistered::TYPE => create_profile(envelope.decode()?, tx).await,
+                UserUpdateRejected::TYPE => restore_identity(envelope.decode()?, tx).await,
+                other => Err(HandlerError::Reject(format!("the user service does not handle {other}"))),
+            }
+        })
+    }
+}
+
+async fn create_profile(event: UserRegistered, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+    let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
+    let now = Utc::now();
+    let row = ProfileRow {
+        id: event.user_id,
+        email: event.email,
+        name: event.name,
+        role: role.to_string(),
+        phone_encrypted: None,
+        address_encrypted: None,
+        pii_key_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    match profiles::create(&mut *tx, &row).await {
+        Ok(_) => Ok(()),
+        // Another profile holds this email: an email change raced this registration. Auth
+        // refuses that change and `user.update_rejected` frees the email; retry until then.
+        Err(e) if is_unique_violation(&e) => Err(HandlerError::Retry {
+            reason: format!("another profile holds the email of {}", row.id),
+            after: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn restore_identity(event: UserUpdateRejected, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+    let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
+    // Only undo the refused change itself: a later change of the same profile stands.
+    let restored =
+        profiles::restore_identity(&mut *tx, event.user_id, &event.rejected_email, &event.email, role)
+            .await?;
+    if restored {
+        tracing::warn!(user = %event.user_id, "email change undone: auth refused it");
+    }
+    Ok(())
+}
