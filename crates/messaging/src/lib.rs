@@ -19,12 +19,14 @@ mod headers;
 mod outbox;
 mod relay;
 mod topology;
+mod workers;
 
 pub use broker::{Broker, BrokerSettings};
 pub use consumer::{Consumer, ConsumerSettings, Handler, HandlerError, HandlerFuture};
 pub use outbox::Outbox;
 pub use relay::{OutboxRelay, RelaySettings};
 pub use topology::{QueueNames, declare_exchange};
+pub use workers::Workers;
 
 /// The DDL of the `outbox` and `inbox` tables, for a service's first messaging migration.
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");

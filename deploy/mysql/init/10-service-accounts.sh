@@ -46,4 +46,5 @@ SQL
 
 # One line per service.
 service_accounts auth shopper_auth AUTH_DB_PASSWORD AUTH_MIGRATOR_DB_PASSWORD
+service_accounts user shopper_user USER_DB_PASSWORD USER_MIGRATOR_DB_PASSWORD
 service_accounts mailer shopper_mailer MAILER_DB_PASSWORD MAILER_MIGRATOR_DB_PASSWORD

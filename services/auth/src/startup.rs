@@ -10,7 +10,7 @@ use common::{
     http::{self, Readiness},
     jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
 };
-use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -66,9 +66,7 @@ pub struct App {
     router: Router,
     http: HttpSettings,
     pool: MySqlPool,
-    relay: OutboxRelay,
-    consumer: Consumer,
-    broker: Broker,
+    workers: Workers,
 }
 
 impl App {
@@ -80,11 +78,6 @@ impl App {
         let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
         let broker = Broker::new(config.broker.clone(), SERVICE);
         let consumer = consumer(&pool, &broker, &config);
-        match tokio::time::timeout(std::time::Duration::from_secs(5), consumer.declare_topology()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "cannot declare the queues yet"),
-            Err(_) => tracing::warn!("cannot declare the queues yet: the broker does not answer"),
-        }
         let outbox = Outbox::new();
         let state = AppState {
             pool: pool.clone(),
@@ -103,7 +96,8 @@ impl App {
             http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
         let listener = http::bind(&config.http).await?;
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        Ok(Self { listener, router, http: config.http, pool, relay, consumer, broker })
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
 
     /// The port it listens on (useful when configured as 0).
@@ -114,17 +108,8 @@ impl App {
     /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
     /// relay finish its batch, and closes the broker connection and the pool.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        // The relay outlives the HTTP drain, so events of the last requests still go out.
-        let relay_stop = CancellationToken::new();
-        let relay = tokio::spawn(self.relay.run(relay_stop.clone()));
-        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
-        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
-        // A server error stops the rest of the process too; on a clean stop this is a no-op.
-        shutdown.cancel();
-        let _ = consumer.await;
-        relay_stop.cancel();
-        let _ = relay.await;
-        self.broker.close().await;
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
         self.pool.close().await;
         served
     }

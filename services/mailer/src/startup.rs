@@ -1,14 +1,12 @@
 //! Building the mailer: pool, migrations, broker, consumer, and the health port.
 
-use std::time::Duration;
-
 use axum::Router;
 use common::{
     config::HttpSettings,
     db,
     http::{self, Readiness},
 };
-use messaging::{Broker, Consumer};
+use messaging::{Broker, Consumer, Workers};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -63,8 +61,7 @@ pub struct App {
     router: Router,
     http: HttpSettings,
     pool: MySqlPool,
-    broker: Broker,
-    consumer: Consumer,
+    workers: Workers,
 }
 
 impl App {
@@ -76,17 +73,11 @@ impl App {
             tracing::warn!("SENDGRID_API_KEY is not set: welcome mails are logged, not sent");
         }
         let consumer = consumer(&pool, &broker, &config)?;
-        // Declare the queues now when the broker is there (the all-in-one binary starts the
-        // mailer before the services that publish); if it is not, the consumer will on connecting.
-        match tokio::time::timeout(Duration::from_secs(5), consumer.declare_topology()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "cannot declare the queues yet"),
-            Err(_) => tracing::warn!("cannot declare the queues yet: the broker does not answer"),
-        }
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await;
         let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
         let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, broker, consumer })
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
 
     /// The health port (useful when configured as 0).
@@ -96,11 +87,8 @@ impl App {
 
     /// Consumes and serves health until `shutdown`, then finishes in-flight messages and closes.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
-        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
-        shutdown.cancel();
-        let _ = consumer.await;
-        self.broker.close().await;
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
         self.pool.close().await;
         served
     }

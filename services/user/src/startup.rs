@@ -1,6 +1,6 @@
 //! Building the user service: pool, migrations, keys, broker, consumer, relay, router.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use axum::Router;
 use common::{
@@ -9,7 +9,7 @@ use common::{
     http::{self, Readiness},
     jwt::{JwksClient, TokenVerifier},
 };
-use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -62,9 +62,7 @@ pub struct App {
     router: Router,
     http: HttpSettings,
     pool: MySqlPool,
-    broker: Broker,
-    consumer: Consumer,
-    relay: OutboxRelay,
+    workers: Workers,
 }
 
 impl App {
@@ -77,11 +75,6 @@ impl App {
         };
         let broker = Broker::new(config.broker.clone(), SERVICE);
         let consumer = consumer(&pool, &broker, &config);
-        match tokio::time::timeout(Duration::from_secs(5), consumer.declare_topology()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "cannot declare the queues yet"),
-            Err(_) => tracing::warn!("cannot declare the queues yet: the broker does not answer"),
-        }
         let verifier =
             TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
         let outbox = Outbox::new();
@@ -92,11 +85,12 @@ impl App {
             verifier: Arc::new(verifier),
         };
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
         let router =
             http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
         let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, broker, consumer, relay })
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
 
     /// The port it listens on (useful when configured as 0).
@@ -106,15 +100,8 @@ impl App {
 
     /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let relay_stop = CancellationToken::new();
-        let relay = tokio::spawn(self.relay.run(relay_stop.clone()));
-        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
-        let served = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone()).await;
-        shutdown.cancel();
-        let _ = consumer.await;
-        relay_stop.cancel();
-        let _ = relay.await;
-        self.broker.close().await;
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
         self.pool.close().await;
         served
     }
