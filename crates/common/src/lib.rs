@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod jwt;
 pub mod metrics;
+pub mod openapi;
 pub mod rbac;
 pub mod shutdown;
 pub mod telemetry;

@@ -8,11 +8,9 @@ mod register;
 mod session;
 
 use axum::{Router, routing::get};
+use common::openapi::BearerAuth;
 use common::{FieldError, Problem, http::Json};
-use utoipa::{
-    Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
@@ -25,17 +23,6 @@ use crate::state::AppState;
     tags((name = "auth", description = "Sign up, sign in, stay signed in, sign out"))
 )]
 struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let scheme = SecurityScheme::Http(
-            HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
-        );
-        openapi.components.get_or_insert_default().add_security_scheme("bearer", scheme);
-    }
-}
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -8,15 +8,13 @@ mod list;
 mod profile;
 
 use axum::{Router, routing::get};
+use common::openapi::BearerAuth;
 use common::{
     AppError, FieldError, Problem,
     http::Json,
     rbac::{AuthUser, Permission},
 };
-use utoipa::{
-    Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -31,17 +29,6 @@ use crate::state::AppState;
     tags((name = "user", description = "Profiles"))
 )]
 struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let scheme = SecurityScheme::Http(
-            HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
-        );
-        openapi.components.get_or_insert_default().add_security_scheme("bearer", scheme);
-    }
-}
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(list::list)).routes(routes!(
