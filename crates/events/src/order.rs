@@ -84,7 +84,7 @@ impl Event for StockReserved {
 }
 
 /// Why a line could not be reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectionReason {
     /// No such product.
@@ -93,6 +93,8 @@ pub enum RejectionReason {
     Deleted,
     /// Not enough units on hand.
     Short,
+    /// The order's products are priced in different currencies.
+    CurrencyMismatch,
 }
 
 /// A line that could not be reserved.

@@ -57,6 +57,12 @@ impl Broker {
         Self { settings, name: name.into(), connection: Arc::default() }
     }
 
+    /// A handle to the same broker with a connection of its own, for short jobs (declaring
+    /// queues) that must not disturb the channels of the shared connection.
+    pub fn detached(&self) -> Self {
+        Self::new(self.settings.clone(), format!("{}-setup", self.name))
+    }
+
     /// The exchange events go to.
     pub fn exchange(&self) -> &str {
         &self.settings.exchange

@@ -145,13 +145,15 @@ impl Consumer {
         Self { service, pool, broker, handler: Arc::new(handler), settings, names }
     }
 
-    /// Declares this consumer's queues and bindings, then closes the channel. Run it before any
+    /// Declares this consumer's queues and bindings. Run it before any
     /// producer publishes (the `migrate` step does), or events published before the consumer
     /// first starts would find no queue bound and be dropped by the exchange.
     pub async fn declare_topology(&self) -> anyhow::Result<()> {
-        let channel = self.open().await?;
-        channel.close(200, "topology declared".into()).await?;
-        Ok(())
+        // On a connection of its own: closing a channel on the shared one can disturb its others.
+        let setup = self.broker.detached();
+        let declared = async { self.declare(&setup.channel().await?).await }.await;
+        setup.close().await;
+        declared
     }
 
     /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.
@@ -207,8 +209,13 @@ impl Consumer {
         let channel = self.broker.channel().await?;
         channel.confirm_select(ConfirmSelectOptions::default()).await?;
         channel.basic_qos(self.settings.prefetch, BasicQosOptions::default()).await?;
+        self.declare(&channel).await?;
+        Ok(channel)
+    }
+
+    async fn declare(&self, channel: &Channel) -> anyhow::Result<()> {
         declare_consumer(
-            &channel,
+            channel,
             self.broker.exchange(),
             &self.names,
             &self.handler.event_types(),
@@ -216,7 +223,7 @@ impl Consumer {
             self.settings.idle_queue_expiry,
         )
         .await?;
-        Ok(channel)
+        Ok(())
     }
 
     async fn consume(&self, channel: &Channel, shutdown: &CancellationToken) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ type Run = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 struct Configs {
     auth: <auth::App as Service>::Config,
     user: <user::App as Service>::Config,
+    product: <product::App as Service>::Config,
     mailer: <mailer::App as Service>::Config,
 }
 
@@ -29,6 +30,7 @@ fn configs(env: &Env) -> Result<(TelemetrySettings, Configs), ConfigError> {
     let configs = Configs {
         auth: auth::App::config(env)?,
         user: user::App::config(env)?,
+        product: product::App::config(env)?,
         mailer: mailer::App::config(env)?,
     };
     Ok((telemetry, configs))
@@ -55,6 +57,7 @@ async fn main() -> ExitCode {
     let built = async {
         Ok::<_, anyhow::Error>([
             build::<user::App>(configs.user, &shutdown).await?,
+            build::<product::App>(configs.product, &shutdown).await?,
             build::<mailer::App>(configs.mailer, &shutdown).await?,
             build::<auth::App>(configs.auth, &shutdown).await?,
         ])

@@ -29,8 +29,8 @@ impl EventCollector {
             .unwrap();
         let queue = format!("test.collector.{}", uuid::Uuid::now_v7().simple());
         let mut args = FieldTable::default();
-        // Gone five minutes after the test stops using it.
-        args.insert("x-expires".into(), AMQPValue::LongLongInt(300_000));
+        // Gone a minute after the test stops using it.
+        args.insert("x-expires".into(), AMQPValue::LongLongInt(60_000));
         channel.queue_declare(queue.as_str().into(), QueueDeclareOptions::default(), args).await.unwrap();
         for key in routing_keys {
             channel
@@ -93,4 +93,21 @@ pub async fn wait_for_consumer(queue: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("nothing ever consumed from {queue}");
+}
+
+/// Deletes a test's exchange, blocking until done; meant for `Drop` impls (see `drop_schema`).
+pub fn delete_exchange(name: &str) {
+    let name = name.to_owned();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            if let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await {
+                if let Ok(channel) = connection.create_channel().await {
+                    let _ = channel.exchange_delete(name.as_str().into(), Default::default()).await;
+                }
+                let _ = connection.close(200, "test done".into()).await;
+            }
+        });
+    })
+    .join();
 }

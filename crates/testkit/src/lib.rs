@@ -5,7 +5,7 @@
 mod collector;
 mod schema;
 
-pub use collector::{EventCollector, wait_for_consumer};
+pub use collector::{EventCollector, delete_exchange, wait_for_consumer};
 pub use schema::{amqp_url, database_url, drop_schema};
 
 use std::{

@@ -96,12 +96,18 @@ impl Names {
     }
 }
 
+impl Drop for Names {
+    fn drop(&mut self) {
+        testkit::delete_exchange(&self.exchange);
+    }
+}
+
 /// Fast retries and self-deleting queues, for tests.
 pub fn fast_consumer_settings(retries: usize) -> ConsumerSettings {
     ConsumerSettings {
         prefetch: 8,
         retry_delays: (1..=retries as u64).map(|i| Duration::from_millis(50 * i)).collect(),
-        idle_queue_expiry: Some(Duration::from_secs(300)),
+        idle_queue_expiry: Some(Duration::from_secs(60)),
         max_backoff: Duration::from_millis(500),
         ..Default::default()
     }

@@ -14,33 +14,43 @@ pub const ADMIN_PASSWORD: &str = "admin password 1";
 pub struct Stack {
     pub auth: String,
     pub user: String,
+    pub product: String,
+    pub exchange: String,
     pub client: Client,
     pub user_schema: String,
     pub auth_schema: String,
+    pub product_schema: String,
     shutdown: CancellationToken,
 }
 
 impl Stack {
     pub async fn start() -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let settings = common::telemetry::TelemetrySettings::from_env(&Env::from_process()).unwrap();
+            common::telemetry::init(&settings);
+        }
         let id = Uuid::now_v7().simple().to_string();
         let (auth_schema, user_schema) = (format!("test_stack_auth_{id}"), format!("test_stack_user_{id}"));
+        let product_schema = format!("test_stack_product_{id}");
         let (exchange, prefix) = (format!("test.events.{id}"), format!("test-{id}."));
         let database = testkit::database_url();
         let env = Env::from_pairs([
             ("DATABASE_URL", database.as_str()),
             ("AUTH_DATABASE", auth_schema.as_str()),
             ("USER_DATABASE", user_schema.as_str()),
+            ("PRODUCT_DATABASE", product_schema.as_str()),
             ("AMQP_EXCHANGE", exchange.as_str()),
             ("AMQP_QUEUE_PREFIX", prefix.as_str()),
             ("AUTH_PORT", "0"),
             ("USER_PORT", "0"),
+            ("PRODUCT_PORT", "0"),
             ("BIND_ADDRESS", "127.0.0.1"),
             ("SHOPPER_ADMIN_EMAIL", ADMIN_EMAIL),
             ("SHOPPER_ADMIN_PASSWORD", ADMIN_PASSWORD),
             ("RETRY_DELAYS_MS", "50,100,200"),
             ("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
         ]);
-        let expiry = Some(Duration::from_secs(300));
+        let expiry = Some(Duration::from_secs(60));
         let mut auth_config = auth::App::config(&env).unwrap();
         auth_config.consumer.idle_queue_expiry = expiry;
         let auth = auth::App::build(auth_config).await.unwrap();
@@ -50,15 +60,24 @@ impl Stack {
         user_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
         let user = user::App::build(user_config).await.unwrap();
         let user_url = format!("http://127.0.0.1:{}", user.port());
+        let mut product_config = product::App::config(&env).unwrap();
+        product_config.consumer.idle_queue_expiry = expiry;
+        product_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
+        let product = product::App::build(product_config).await.unwrap();
+        let product_url = format!("http://127.0.0.1:{}", product.port());
         let shutdown = CancellationToken::new();
         tokio::spawn(auth.run(shutdown.clone()));
         tokio::spawn(user.run(shutdown.clone()));
+        tokio::spawn(product.run(shutdown.clone()));
         let stack = Self {
             auth: auth_url,
             user: user_url,
+            product: product_url,
+            exchange,
             client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
             user_schema,
             auth_schema,
+            product_schema,
             shutdown,
         };
         // The admin's profile arrives like anyone's: wait for it, so tests start from a settled state.
@@ -140,6 +159,44 @@ impl Stack {
         request.send().await.unwrap()
     }
 
+    /// A request to the product service, with a token when given.
+    pub async fn product_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.product));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Publishes an event on this stack's exchange, as its producer would.
+    pub async fn publish<E: events::Event>(&self, event: &E) {
+        let envelope = events::Envelope::new(event, None).unwrap();
+        let connection = lapin::Connection::connect(&testkit::amqp_url(), Default::default()).await.unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        channel.confirm_select(Default::default()).await.unwrap();
+        channel
+            .basic_publish(
+                self.exchange.as_str().into(),
+                envelope.kind.as_str().into(),
+                Default::default(),
+                &serde_json::to_vec(&envelope).unwrap(),
+                lapin::BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
     /// Waits until `GET /user/{id}` answers `status` (events take a moment).
     pub async fn eventually_status(&self, token: &str, id: &str, status: StatusCode) {
         let mut last = StatusCode::IM_A_TEAPOT;
@@ -174,5 +231,7 @@ impl Drop for Stack {
         self.shutdown.cancel();
         testkit::drop_schema(&self.auth_schema);
         testkit::drop_schema(&self.user_schema);
+        testkit::drop_schema(&self.product_schema);
+        testkit::delete_exchange(&self.exchange);
     }
 }

@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod products;
+mod reservations;
 mod user_access;
 mod user_flows;
 mod welcome;

@@ -41,7 +41,7 @@ async fn registering_at_auth_sends_exactly_one_welcome_mail_to_that_address() {
     ]);
     let shutdown = CancellationToken::new();
     let mut mailer_config = mailer::App::config(&env).unwrap();
-    mailer_config.consumer.idle_queue_expiry = Some(Duration::from_secs(300));
+    mailer_config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
     let mailer = mailer::App::build(mailer_config).await.unwrap();
     tokio::spawn(mailer.run(shutdown.clone()));
     let auth = auth::App::build(auth::App::config(&env).unwrap()).await.unwrap();

@@ -130,6 +130,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
         testkit::drop_schema(&self.schema);
+        testkit::delete_exchange(&self.exchange);
     }
 }
 

@@ -57,7 +57,7 @@ impl TestMailer {
         let (schema, exchange, queue_prefix) =
             (setting("MAILER_DATABASE"), setting("AMQP_EXCHANGE"), setting("AMQP_QUEUE_PREFIX"));
         let mut config = MailerConfig::from_env(&env).expect("test configuration");
-        config.consumer.idle_queue_expiry = Some(Duration::from_secs(300));
+        config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
         let app = App::build(config).await.expect("the mailer starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let shutdown = CancellationToken::new();
@@ -140,6 +140,7 @@ impl Drop for TestMailer {
     fn drop(&mut self) {
         self.shutdown.cancel();
         testkit::drop_schema(&self.schema);
+        testkit::delete_exchange(&self.exchange);
     }
 }
 

@@ -174,7 +174,7 @@ async fn the_migrate_step_declares_the_queue_so_events_published_before_the_mail
         ("RETRY_DELAYS_MS", "50,100,1000,2000"),
     ];
     let mut config = mailer::MailerConfig::from_env(&common::config::Env::from_pairs(settings)).unwrap();
-    config.consumer.idle_queue_expiry = Some(std::time::Duration::from_secs(300));
+    config.consumer.idle_queue_expiry = Some(std::time::Duration::from_secs(60));
     mailer::migrate(&config).await.expect("migrate succeeds");
 
     // auth publishes while the mailer is not running yet

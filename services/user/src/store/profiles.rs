@@ -19,9 +19,9 @@ pub(crate) struct ProfileRow {
 const COLUMNS: &str =
     "id, email, name, role, phone_encrypted, address_encrypted, pii_key_id, created_at, updated_at";
 
-/// Creates the profile of a new account; `false` if it already exists (a replayed event).
-pub(crate) async fn create(db: impl MySqlExecutor<'_>, row: &ProfileRow) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+/// Creates the profile of a new account; nothing happens if it exists (a replayed event).
+pub(crate) async fn create(db: impl MySqlExecutor<'_>, row: &ProfileRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
         "INSERT INTO profiles (id, email, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE id = id",
     )
@@ -33,7 +33,7 @@ pub(crate) async fn create(db: impl MySqlExecutor<'_>, row: &ProfileRow) -> Resu
     .bind(row.updated_at)
     .execute(db)
     .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(())
 }
 
 /// The profile, unless missing or deleted.

@@ -1,0 +1,36 @@
+//! HTTP only: extract, call, map.
+
+mod catalogue;
+mod search;
+
+use axum::{Router, routing::get};
+use common::{FieldError, Problem, http::Json, openapi::BearerAuth};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shopper product", description = "The catalogue: search it, read it; admins change it."),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    tags((name = "product", description = "Products"))
+)]
+struct ApiDoc;
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(catalogue::create, search::search))
+        .routes(routes!(catalogue::get, catalogue::replace, catalogue::delete))
+}
+
+/// The product service's OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let (router, openapi) = api().split_for_parts();
+    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+}

@@ -1,0 +1,158 @@
+use axum::extract::State;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use common::{
+    AppError, FieldError, Problem,
+    http::{Json, Query},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    domain::{SearchText, Sort},
+    state::AppState,
+    store::products::{self, After, Product, Search},
+};
+
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchParams {
+    /// Words to find in the name and description.
+    q: Option<String>,
+    /// Only this category.
+    category: Option<String>,
+    /// Only prices from this many minor units.
+    min_price_cents: Option<i64>,
+    /// Only prices up to this many minor units.
+    max_price_cents: Option<i64>,
+    /// `relevance` (the default with `q`), `price_asc`, `price_desc`, `newest` (the default without).
+    sort: Option<String>,
+    /// 1 to 100, 20 by default.
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page (with the same parameters).
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProductPage {
+    items: Vec<Product>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// What a cursor carries: the order it belongs to and where the next page starts.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    sort: String,
+    after: After,
+}
+
+/// Search and browse the catalogue (anyone).
+#[utoipa::path(
+    get, path = "/product", tag = "product",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "A page of products", body = ProductPage),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter breaks a rule", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<ProductPage>, AppError> {
+    let mut errors = Vec::new();
+    let text = match params.q.as_deref().map(SearchText::parse).transpose() {
+        Ok(text) => text,
+        Err(message) => {
+            errors.push(FieldError::new("q", message));
+            None
+        }
+    };
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.push(FieldError::new("limit", "must be from 1 to 100"));
+    }
+    let requested = params.sort.as_deref().map(str::parse::<Sort>).transpose().unwrap_or_else(|message| {
+        errors.push(FieldError::new("sort", message));
+        None
+    });
+    // Relevance needs words to be relevant to.
+    let sort = match (requested, &text) {
+        (Some(Sort::Relevance) | None, Some(_)) => Sort::Relevance,
+        (Some(Sort::Relevance) | None, None) => Sort::Newest,
+        (Some(other), _) => other,
+    };
+    for (field, value) in
+        [("min_price_cents", params.min_price_cents), ("max_price_cents", params.max_price_cents)]
+    {
+        if value.is_some_and(|v| v < 0) {
+            errors.push(FieldError::new(field, "must be 0 or more"));
+        }
+    }
+    if let (Some(min), Some(max)) = (params.min_price_cents, params.max_price_cents)
+        && min > max
+    {
+        errors.push(FieldError::new("max_price_cents", "must not be below min_price_cents"));
+    }
+    let category = params.category.as_deref().map(|c| c.trim().to_ascii_lowercase());
+    if category.as_ref().is_some_and(|c| c.is_empty() || c.len() > 64) {
+        errors.push(FieldError::new("category", "must be 1 to 64 characters"));
+    }
+    let after = match params.cursor.as_deref().map(decode_cursor).transpose() {
+        Ok(Some(cursor)) if cursor.sort == sort.as_str() => Some(cursor.after),
+        Ok(None) => None,
+        _ => {
+            errors.push(FieldError::new("cursor", "is not a cursor of this search"));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+
+    let query = Search {
+        text: text.as_ref(),
+        category: category.as_deref(),
+        min_price_cents: params.min_price_cents,
+        max_price_cents: params.max_price_cents,
+        sort,
+        after,
+        // One more than asked tells whether another page follows.
+        limit: limit + 1,
+    };
+    let mut items = products::search(&state.pool, query).await.map_err(anyhow::Error::from)?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = match items.last().filter(|_| more) {
+        None => None,
+        Some(last) => {
+            let after = match sort {
+                Sort::Relevance => {
+                    let skipped = match after {
+                        Some(After::Offset { offset }) => offset,
+                        _ => 0,
+                    };
+                    After::Offset { offset: skipped + limit }
+                }
+                Sort::PriceAsc | Sort::PriceDesc => {
+                    After::Price { price_cents: last.price_cents, id: last.id }
+                }
+                Sort::Newest => After::Id { id: last.id },
+            };
+            Some(encode_cursor(&Cursor { sort: sort.as_str().to_owned(), after })?)
+        }
+    };
+    Ok(Json(ProductPage { items, next_cursor }))
+}
+
+fn encode_cursor(cursor: &Cursor) -> anyhow::Result<String> {
+    Ok(URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor)?))
+}
+
+fn decode_cursor(raw: &str) -> Result<Cursor, ()> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| ())?;
+    serde_json::from_slice(&bytes).map_err(|_| ())
+}

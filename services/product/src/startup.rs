@@ -1,0 +1,101 @@
+//! Building the product service: pool, migrations, broker, consumer, relay, router.
+
+use std::sync::Arc;
+
+use axum::Router;
+use common::{
+    config::HttpSettings,
+    db,
+    http::{self, Readiness},
+    jwt::{JwksClient, TokenVerifier},
+};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers};
+use sqlx::{MySqlPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{ProductConfig, reservations::StockKeeper, routes, state::AppState};
+
+/// The product schema's migrations, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/product");
+
+/// The service's name in logs, metrics and queue names.
+pub const SERVICE: &str = "product";
+
+impl common::cli::Service for App {
+    type Config = ProductConfig;
+    const NAME: &'static str = SERVICE;
+
+    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
+        ProductConfig::from_env(env)
+    }
+    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
+        migrate(config).await
+    }
+    async fn build(config: Self::Config) -> anyhow::Result<Self> {
+        App::build(config).await
+    }
+    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        App::run(self, shutdown).await
+    }
+}
+
+/// Creates the schema if needed, applies its migrations and declares the service's queues (the
+/// `migrate` command).
+pub async fn migrate(config: &ProductConfig) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database).await?;
+    db::migrate(&pool, &MIGRATOR).await?;
+    let broker = Broker::new(config.broker.clone(), SERVICE);
+    consumer(&pool, &broker, config).declare_topology().await?;
+    broker.close().await;
+    pool.close().await;
+    Ok(())
+}
+
+fn consumer(pool: &MySqlPool, broker: &Broker, config: &ProductConfig) -> Consumer {
+    Consumer::new(SERVICE, pool.clone(), broker.clone(), StockKeeper, config.consumer.clone())
+}
+
+/// A built product service, bound to its port and ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    http: HttpSettings,
+    pool: MySqlPool,
+    workers: Workers,
+}
+
+impl App {
+    /// Connects, migrates, declares the queues (if the broker is there) and binds.
+    pub async fn build(config: ProductConfig) -> anyhow::Result<Self> {
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        let verifier =
+            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
+        let outbox = Outbox::new();
+        let state = AppState { pool: pool.clone(), outbox: outbox.clone(), verifier: Arc::new(verifier) };
+        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        let workers = Workers::new(broker.clone())
+            .with_consumer(consumer(&pool, &broker, &config))
+            .await
+            .with_relay(relay);
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker);
+        let router =
+            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        Ok(Self { listener, router, http: config.http, pool, workers })
+    }
+
+    /// The port it listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
+        self.pool.close().await;
+        served
+    }
+}

@@ -1,0 +1,20 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use common::jwt::TokenVerifier;
+use messaging::Outbox;
+use sqlx::MySqlPool;
+
+/// What every handler may reach.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) pool: MySqlPool,
+    pub(crate) outbox: Outbox,
+    pub(crate) verifier: Arc<TokenVerifier>,
+}
+
+impl FromRef<AppState> for Arc<TokenVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}

@@ -1,0 +1,4 @@
+//! The product schema's queries; parameters are always bound.
+
+pub(crate) mod products;
+pub(crate) mod reservations;
