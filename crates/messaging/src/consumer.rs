@@ -149,11 +149,11 @@ impl Consumer {
     /// producer publishes (the `migrate` step does), or events published before the consumer
     /// first starts would find no queue bound and be dropped by the exchange.
     pub async fn declare_topology(&self) -> anyhow::Result<()> {
-        // On a connection of its own: closing a channel on the shared one can disturb its others.
+        // On a connection of its own, dropped (not closed) when done: lapin turns an explicit
+        // close racing its own close-on-drop into a connection error for every channel on it.
         let setup = self.broker.detached();
-        let declared = async { self.declare(&setup.channel().await?).await }.await;
-        setup.close().await;
-        declared
+        let channel = setup.channel().await?;
+        self.declare(&channel).await
     }
 
     /// Consumes until `shutdown`, reconnecting with backoff whenever the broker goes away.
@@ -181,7 +181,6 @@ impl Consumer {
                         );
                     }
                     if shutdown.is_cancelled() {
-                        let _ = channel.close(200, "shutting down".into()).await;
                         break;
                     }
                 }

@@ -47,4 +47,5 @@ SQL
 # One line per service.
 service_accounts auth shopper_auth AUTH_DB_PASSWORD AUTH_MIGRATOR_DB_PASSWORD
 service_accounts user shopper_user USER_DB_PASSWORD USER_MIGRATOR_DB_PASSWORD
+service_accounts product shopper_product PRODUCT_DB_PASSWORD PRODUCT_MIGRATOR_DB_PASSWORD
 service_accounts mailer shopper_mailer MAILER_DB_PASSWORD MAILER_MIGRATOR_DB_PASSWORD
