@@ -39,7 +39,7 @@ impl Workers {
 
     /// Runs the workers while `serve` runs. `serve` must return once `shutdown` is cancelled and
     /// its requests drained. The consumer stops with `shutdown`; the relay keeps going until the
-    /// server has drained, so events of the last requests still go out; then the connection closes.
+    /// server has drained, so events of the last requests still go out.
     pub async fn run_around(
         self,
         shutdown: CancellationToken,
@@ -58,7 +58,9 @@ impl Workers {
         if let Some(relay) = relay {
             let _ = relay.await;
         }
-        self.broker.close().await;
+        // The connection closes as its last handle drops; closing it while lapin still closes the
+        // consumer's channel only produces error noise.
+        drop(self.broker);
         served
     }
 }

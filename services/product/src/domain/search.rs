@@ -1,33 +1,44 @@
 use std::str::FromStr;
 
-/// Words to find, made safe for a FULLTEXT natural-language query: only letters, digits and
-/// single spaces survive, so no operator, quote, wildcard or backslash reaches MySQL, and the
+/// Words to find, made safe for a FULLTEXT boolean-mode query in which every word is required
+/// (`+word*`: all words, each also as a prefix). Only letters and digits survive, so no operator,
+/// quote, parenthesis or backslash of the client's reaches MySQL; words shorter than InnoDB's
+/// token size or on its stopword list are dropped (required, they would match nothing); the
 /// length is capped (a huge query costs seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SearchText(String);
 
 /// Longest query accepted as sent.
 pub(crate) const MAX_QUERY_CHARS: usize = 500;
-/// What is kept of it.
-const MAX_SEARCH_CHARS: usize = 200;
+/// Most words searched for.
+const MAX_WORDS: usize = 8;
+/// InnoDB indexes no token shorter than this (`innodb_ft_min_token_size`).
+const MIN_WORD_CHARS: usize = 3;
+/// InnoDB's default stopwords of three letters or more.
+const STOPWORDS: [&str; 20] = [
+    "about", "and", "are", "com", "for", "from", "how", "that", "the", "this", "was", "what", "when",
+    "where", "who", "will", "with", "und", "www", "you",
+];
 
 impl SearchText {
     pub(crate) fn parse(raw: &str) -> Result<Self, &'static str> {
         if raw.chars().count() > MAX_QUERY_CHARS {
             return Err("must be at most 500 characters");
         }
-        let words: Vec<String> =
-            raw.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect();
-        let mut text = words.join(" ");
-        if text.is_empty() {
-            return Err("must contain a letter or a digit");
+        let words: Vec<String> = raw
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| w.chars().count() >= MIN_WORD_CHARS && !STOPWORDS.contains(&w.as_str()))
+            .take(MAX_WORDS)
+            .map(|w| format!("+{w}*"))
+            .collect();
+        if words.is_empty() {
+            return Err("must contain a word of three or more letters or digits");
         }
-        if text.chars().count() > MAX_SEARCH_CHARS {
-            text = text.chars().take(MAX_SEARCH_CHARS).collect();
-        }
-        Ok(Self(text))
+        Ok(Self(words.join(" ")))
     }
 
+    /// The boolean-mode query.
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
@@ -71,20 +82,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn operators_quotes_and_wildcards_become_spaces() {
+    fn every_word_is_required_and_nothing_else_of_the_client_survives() {
         let text = SearchText::parse(r#"+mug -"blue*" (tea) @home c++ 100% \x 'or' 1=1"#).unwrap();
-        assert_eq!(text.as_str(), "mug blue tea home c 100 x or 1 1");
+        assert_eq!(text.as_str(), "+mug* +blue* +tea* +home* +100*");
     }
 
     #[test]
     fn non_ascii_words_survive() {
-        assert_eq!(SearchText::parse("Kaffeebecher größe").unwrap().as_str(), "Kaffeebecher größe");
+        assert_eq!(SearchText::parse("Kaffeebecher größe").unwrap().as_str(), "+kaffeebecher* +größe*");
     }
 
     #[test]
     fn nothing_searchable_or_too_long_is_refused() {
         assert!(SearchText::parse("*** ++ --").is_err());
+        assert!(SearchText::parse("a an to the").is_err());
         assert!(SearchText::parse(&"a".repeat(501)).is_err());
-        assert_eq!(SearchText::parse(&"ab ".repeat(160)).unwrap().as_str().chars().count(), 200);
+        assert_eq!(SearchText::parse(&"abc ".repeat(100)).unwrap().as_str().matches('+').count(), 8);
     }
 }

@@ -141,7 +141,7 @@ pub(crate) struct Search<'a> {
 fn push_match(sql: &mut QueryBuilder<MySql>, text: &SearchText) {
     sql.push("MATCH(name, description) AGAINST (")
         .push_bind(text.as_str().to_owned())
-        .push(" IN NATURAL LANGUAGE MODE)");
+        .push(" IN BOOLEAN MODE)");
 }
 
 /// Live products matching the search, in its order, from its position, `limit` of them.
