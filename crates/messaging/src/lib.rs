@@ -26,7 +26,7 @@ pub use consumer::{Consumer, ConsumerSettings, Handler, HandlerError, HandlerFut
 pub use outbox::Outbox;
 pub use relay::{OutboxRelay, RelaySettings};
 pub use topology::{QueueNames, declare_exchange};
-pub use workers::Workers;
+pub use workers::{Workers, migrate_with_queues};
 
 /// The DDL of the `outbox` and `inbox` tables, for a service's first messaging migration.
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");

@@ -64,3 +64,21 @@ impl Workers {
         served
     }
 }
+
+/// The `migrate` command of a service that consumes: create the schema if needed, apply the
+/// migrations, and declare the service's queues, so events published before it first runs wait
+/// for it instead of being dropped by the exchange.
+pub async fn migrate_with_queues(
+    database: &common::db::DatabaseSettings,
+    migrator: &sqlx::migrate::Migrator,
+    consumer: impl FnOnce(&sqlx::MySqlPool) -> anyhow::Result<Consumer>,
+) -> anyhow::Result<()> {
+    let pool = common::db::connect(database).await?;
+    common::db::migrate(&pool, migrator).await?;
+    let declared = match consumer(&pool) {
+        Ok(consumer) => consumer.declare_topology().await,
+        Err(e) => Err(e),
+    };
+    pool.close().await;
+    declared
+}

@@ -10,7 +10,7 @@ use common::{
     http::{self, Readiness},
     jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
 };
-use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -44,13 +44,10 @@ impl common::cli::Service for App {
 /// Creates the schema if needed, applies its migrations and declares auth's queues on the broker
 /// (the `migrate` command).
 pub async fn migrate(config: &AuthConfig) -> anyhow::Result<()> {
-    let pool = db::connect(&config.database).await?;
-    db::migrate(&pool, &MIGRATOR).await?;
-    let broker = Broker::new(config.broker.clone(), SERVICE);
-    consumer(&pool, &broker, config).declare_topology().await?;
-    broker.close().await;
-    pool.close().await;
-    Ok(())
+    migrate_with_queues(&config.database, &MIGRATOR, |pool| {
+        Ok(consumer(pool, &Broker::new(config.broker.clone(), SERVICE), config))
+    })
+    .await
 }
 
 fn consumer(pool: &MySqlPool, broker: &Broker, config: &AuthConfig) -> Consumer {

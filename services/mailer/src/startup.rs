@@ -6,7 +6,7 @@ use common::{
     db,
     http::{self, Readiness},
 };
-use messaging::{Broker, Consumer, Workers};
+use messaging::{Broker, Consumer, Workers, migrate_with_queues};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -41,13 +41,10 @@ impl common::cli::Service for App {
 /// the broker so no `user.registered` published before the mailer first runs is lost (the
 /// `migrate` command).
 pub async fn migrate(config: &MailerConfig) -> anyhow::Result<()> {
-    let pool = db::connect(&config.database).await?;
-    db::migrate(&pool, &MIGRATOR).await?;
-    let broker = Broker::new(config.broker.clone(), SERVICE);
-    consumer(&pool, &broker, config)?.declare_topology().await?;
-    broker.close().await;
-    pool.close().await;
-    Ok(())
+    migrate_with_queues(&config.database, &MIGRATOR, |pool| {
+        consumer(pool, &Broker::new(config.broker.clone(), SERVICE), config)
+    })
+    .await
 }
 
 fn consumer(pool: &MySqlPool, broker: &Broker, config: &MailerConfig) -> anyhow::Result<Consumer> {

@@ -9,7 +9,7 @@ use common::{
     http::{self, Readiness},
     jwt::{JwksClient, TokenVerifier},
 };
-use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers};
+use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -43,13 +43,10 @@ impl common::cli::Service for App {
 /// Creates the schema if needed, applies its migrations and declares the service's queues (the
 /// `migrate` command).
 pub async fn migrate(config: &ProductConfig) -> anyhow::Result<()> {
-    let pool = db::connect(&config.database).await?;
-    db::migrate(&pool, &MIGRATOR).await?;
-    let broker = Broker::new(config.broker.clone(), SERVICE);
-    consumer(&pool, &broker, config).declare_topology().await?;
-    broker.close().await;
-    pool.close().await;
-    Ok(())
+    migrate_with_queues(&config.database, &MIGRATOR, |pool| {
+        Ok(consumer(pool, &Broker::new(config.broker.clone(), SERVICE), config))
+    })
+    .await
 }
 
 fn consumer(pool: &MySqlPool, broker: &Broker, config: &ProductConfig) -> Consumer {
