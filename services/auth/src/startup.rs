@@ -33,11 +33,42 @@ impl common::cli::Service for App {
     async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
         migrate(config).await
     }
-    async fn build(config: Self::Config) -> anyhow::Result<Self> {
-        App::build(config).await
+    /// Connects, migrates, loads the signing key, ensures the admin and binds the listener.
+    async fn build(mut config: Self::Config) -> anyhow::Result<Self> {
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let key = keys::load_or_create(config.signing_key.take(), &pool).await?;
+        let jwks = JwkSet { keys: vec![key.public_jwk()] };
+        let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        let consumer = consumer(&pool, &broker, &config);
+        let outbox = Outbox::new();
+        let state = AppState {
+            pool: pool.clone(),
+            outbox: outbox.clone(),
+            passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency)?),
+            issuer: Arc::new(TokenIssuer::new(key, config.tokens, config.access_ttl)),
+            verifier: Arc::new(verifier),
+            jwks: Arc::new(jwks),
+            refresh_ttl: config.refresh_ttl,
+        };
+        if let Some(account) = config.admin {
+            admin::ensure(&state, account).await?;
+        }
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let router =
+            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
+    /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
+    /// relay finish its batch, and closes the broker connection and the pool.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        App::run(self, shutdown).await
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
+        self.pool.close().await;
+        served
     }
 }
 
@@ -67,47 +98,8 @@ pub struct App {
 }
 
 impl App {
-    /// Connects, migrates, loads the signing key, ensures the admin and binds the listener.
-    pub async fn build(mut config: AuthConfig) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let key = keys::load_or_create(config.signing_key.take(), &pool).await?;
-        let jwks = JwkSet { keys: vec![key.public_jwk()] };
-        let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        let consumer = consumer(&pool, &broker, &config);
-        let outbox = Outbox::new();
-        let state = AppState {
-            pool: pool.clone(),
-            outbox: outbox.clone(),
-            passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency)?),
-            issuer: Arc::new(TokenIssuer::new(key, config.tokens, config.access_ttl)),
-            verifier: Arc::new(verifier),
-            jwks: Arc::new(jwks),
-            refresh_ttl: config.refresh_ttl,
-        };
-        if let Some(account) = config.admin {
-            admin::ensure(&state, account).await?;
-        }
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
-        let router =
-            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
-        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
-        Ok(Self { listener, router, http: config.http, pool, workers })
-    }
-
     /// The port it listens on (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
-    }
-
-    /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
-    /// relay finish its batch, and closes the broker connection and the pool.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
     }
 }

@@ -29,11 +29,26 @@ impl common::cli::Service for App {
     async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
         migrate(config).await
     }
+    /// Connects, migrates and binds; consuming starts with `run`.
     async fn build(config: Self::Config) -> anyhow::Result<Self> {
-        App::build(config).await
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        if config.sendgrid.api_key.is_none() {
+            tracing::warn!("SENDGRID_API_KEY is not set: welcome mails are logged, not sent");
+        }
+        let consumer = consumer(&pool, &broker, &config)?;
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await;
+        let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
+    /// Consumes and serves health until `shutdown`, then finishes in-flight messages and closes.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        App::run(self, shutdown).await
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
+        self.pool.close().await;
+        served
     }
 }
 
@@ -62,31 +77,8 @@ pub struct App {
 }
 
 impl App {
-    /// Connects, migrates and binds; consuming starts with [`App::run`].
-    pub async fn build(config: MailerConfig) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        if config.sendgrid.api_key.is_none() {
-            tracing::warn!("SENDGRID_API_KEY is not set: welcome mails are logged, not sent");
-        }
-        let consumer = consumer(&pool, &broker, &config)?;
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
-        let workers = Workers::new(broker.clone()).with_consumer(consumer).await;
-        let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, workers })
-    }
-
     /// The health port (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
-    }
-
-    /// Consumes and serves health until `shutdown`, then finishes in-flight messages and closes.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
     }
 }

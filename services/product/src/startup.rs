@@ -32,11 +32,31 @@ impl common::cli::Service for App {
     async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
         migrate(config).await
     }
+    /// Connects, migrates, declares the queues (if the broker is there) and binds.
     async fn build(config: Self::Config) -> anyhow::Result<Self> {
-        App::build(config).await
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        let verifier =
+            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
+        let outbox = Outbox::new();
+        let state = AppState { pool: pool.clone(), outbox: outbox.clone(), verifier: Arc::new(verifier) };
+        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        let workers = Workers::new(broker.clone())
+            .with_consumer(consumer(&pool, &broker, &config))
+            .await
+            .with_relay(relay);
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker);
+        let router =
+            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
+    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        App::run(self, shutdown).await
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
+        self.pool.close().await;
+        served
     }
 }
 
@@ -63,36 +83,8 @@ pub struct App {
 }
 
 impl App {
-    /// Connects, migrates, declares the queues (if the broker is there) and binds.
-    pub async fn build(config: ProductConfig) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        let verifier =
-            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
-        let outbox = Outbox::new();
-        let state = AppState { pool: pool.clone(), outbox: outbox.clone(), verifier: Arc::new(verifier) };
-        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone())
-            .with_consumer(consumer(&pool, &broker, &config))
-            .await
-            .with_relay(relay);
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker);
-        let router =
-            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, workers })
-    }
-
     /// The port it listens on (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
-    }
-
-    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
     }
 }

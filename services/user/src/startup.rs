@@ -32,11 +32,38 @@ impl common::cli::Service for App {
     async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
         migrate(config).await
     }
-    async fn build(config: Self::Config) -> anyhow::Result<Self> {
-        App::build(config).await
+    /// Connects, migrates, loads the keys, declares the queues (if the broker is there) and binds.
+    async fn build(mut config: Self::Config) -> anyhow::Result<Self> {
+        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
+        let keys = match config.pii_keys.take() {
+            Some(keys) => keys,
+            None => PiiKeys::local(&pool).await?,
+        };
+        let broker = Broker::new(config.broker.clone(), SERVICE);
+        let consumer = consumer(&pool, &broker, &config);
+        let verifier =
+            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
+        let outbox = Outbox::new();
+        let state = AppState {
+            pool: pool.clone(),
+            outbox: outbox.clone(),
+            keys: Arc::new(keys),
+            verifier: Arc::new(verifier),
+        };
+        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
+        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
+        let router =
+            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
+        let listener = http::bind(&config.http).await?;
+        Ok(Self { listener, router, http: config.http, pool, workers })
     }
+    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        App::run(self, shutdown).await
+        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
+        self.pool.close().await;
+        served
     }
 }
 
@@ -63,43 +90,8 @@ pub struct App {
 }
 
 impl App {
-    /// Connects, migrates, loads the keys, declares the queues (if the broker is there) and binds.
-    pub async fn build(mut config: UserConfig) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let keys = match config.pii_keys.take() {
-            Some(keys) => keys,
-            None => PiiKeys::local(&pool).await?,
-        };
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        let consumer = consumer(&pool, &broker, &config);
-        let verifier =
-            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
-        let outbox = Outbox::new();
-        let state = AppState {
-            pool: pool.clone(),
-            outbox: outbox.clone(),
-            keys: Arc::new(keys),
-            verifier: Arc::new(verifier),
-        };
-        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
-        let router =
-            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, workers })
-    }
-
     /// The port it listens on (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
-    }
-
-    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
     }
 }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use auth::{App, AuthConfig};
-use common::config::Env;
+use common::{cli::Service, config::Env};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::MySqlPool;

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use common::config::Env;
+use common::{cli::Service, config::Env};
 use events::{Envelope, Event, UserRegistered};
 use lapin::{
     BasicProperties, Connection, ConnectionProperties,
