@@ -291,27 +291,18 @@ impl Consumer {
             Outcome::Done => metrics::counter!("messages_consumed_total", &labels).increment(1),
             Outcome::Duplicate => metrics::counter!("messages_duplicate_total", &labels).increment(1),
             Outcome::Retry { reason, after } => {
-                let index = usize::try_from(attempt - 1).unwrap_or(usize::MAX);
-                if index >= self.settings.retry_delays.len() {
-                    let reason = format!("gave up after {attempt} attempts: {reason}");
-                    self.park(channel, &delivery, attempt, &reason).await?;
-                } else {
-                    // Honour a hint such as Retry-After by skipping to the first delay that long.
-                    let index = after
-                        .and_then(|after| {
-                            self.settings
-                                .retry_delays
-                                .iter()
-                                .skip(index)
-                                .position(|d| *d >= after)
-                                .map(|p| p + index)
-                        })
-                        .unwrap_or_else(|| {
-                            if after.is_some() { self.settings.retry_delays.len() - 1 } else { index }
-                        });
-                    tracing::info!(service = self.service, attempt, %reason, delay = ?self.settings.retry_delays[index], "will retry");
-                    self.republish(channel, &delivery, &self.names.retry(index), attempt + 1, None).await?;
-                    metrics::counter!("messages_retried_total", &labels).increment(1);
+                match retry_queue(&self.settings.retry_delays, attempt, after) {
+                    None => {
+                        let reason = format!("gave up after {attempt} attempts: {reason}");
+                        self.park(channel, &delivery, attempt, &reason).await?;
+                    }
+                    Some(index) => {
+                        let delay = self.settings.retry_delays[index];
+                        tracing::info!(service = self.service, attempt, %reason, ?delay, "will retry");
+                        self.republish(channel, &delivery, &self.names.retry(index), attempt + 1, None)
+                            .await?;
+                        metrics::counter!("messages_retried_total", &labels).increment(1);
+                    }
                 }
             }
             Outcome::Park(reason) => self.park(channel, &delivery, attempt, &reason).await?,
@@ -405,6 +396,19 @@ impl Consumer {
     }
 }
 
+/// The retry queue for the `attempt`-th failure: that attempt's own delay, or, given a hint such as
+/// `Retry-After`, the first later delay at least that long (the longest if none is). `None` once
+/// the delays are used up: the message is parked.
+fn retry_queue(delays: &[Duration], attempt: i64, hint: Option<Duration>) -> Option<usize> {
+    let index = usize::try_from(attempt - 1).ok().filter(|index| *index < delays.len())?;
+    Some(match hint {
+        None => index,
+        Some(hint) => {
+            delays[index..].iter().position(|delay| *delay >= hint).map_or(delays.len() - 1, |p| p + index)
+        }
+    })
+}
+
 /// Forgets handled message ids older than the retention, hourly.
 async fn prune_inbox(
     service: &'static str,
@@ -426,5 +430,30 @@ async fn prune_inbox(
             () = tokio::time::sleep(EVERY) => {}
             () = shutdown.cancelled() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(values: &[u64]) -> Vec<Duration> {
+        values.iter().copied().map(Duration::from_millis).collect()
+    }
+
+    #[test]
+    fn each_attempt_takes_its_own_delay_until_they_run_out() {
+        let delays = ms(&[50, 100, 1000]);
+        assert_eq!(retry_queue(&delays, 1, None), Some(0));
+        assert_eq!(retry_queue(&delays, 3, None), Some(2));
+        assert_eq!(retry_queue(&delays, 4, None), None);
+    }
+
+    #[test]
+    fn a_hint_skips_to_a_delay_at_least_that_long() {
+        let delays = ms(&[50, 100, 1000, 2000]);
+        assert_eq!(retry_queue(&delays, 1, Some(Duration::from_millis(900))), Some(2));
+        assert_eq!(retry_queue(&delays, 1, Some(Duration::from_secs(60))), Some(3));
+        assert_eq!(retry_queue(&delays, 5, Some(Duration::from_millis(1))), None);
     }
 }
