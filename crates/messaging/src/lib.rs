@@ -18,6 +18,7 @@ mod consumer;
 mod headers;
 mod outbox;
 mod relay;
+mod service;
 mod topology;
 mod workers;
 
@@ -25,6 +26,7 @@ pub use broker::{Broker, BrokerSettings};
 pub use consumer::{Consumer, ConsumerSettings, Handler, HandlerError, HandlerFuture};
 pub use outbox::Outbox;
 pub use relay::{OutboxRelay, RelaySettings};
+pub use service::BuiltService;
 pub use topology::{QueueNames, declare_exchange};
 pub use workers::{Workers, migrate_with_queues};
 

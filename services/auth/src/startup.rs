@@ -3,16 +3,15 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use common::{
-    config::HttpSettings,
     db,
     http::{self, Readiness},
     jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
 };
-use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues};
+use messaging::{
+    Broker, BuiltService, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues,
+};
 use sqlx::{MySqlPool, migrate::Migrator};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -57,18 +56,14 @@ impl common::cli::Service for App {
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
         let router =
             http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
         let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
-        Ok(Self { listener, router, http: config.http, pool, workers })
+        Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
     }
     /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
     /// relay finish its batch, and closes the broker connection and the pool.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
+        self.0.run(shutdown).await
     }
 }
 
@@ -89,17 +84,11 @@ fn consumer(pool: &MySqlPool, broker: &Broker, config: &AuthConfig) -> Consumer 
 pub const SERVICE: &str = "auth";
 
 /// A built auth service, bound to its port and ready to run.
-pub struct App {
-    listener: TcpListener,
-    router: Router,
-    http: HttpSettings,
-    pool: MySqlPool,
-    workers: Workers,
-}
+pub struct App(BuiltService);
 
 impl App {
     /// The port it listens on (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.0.port()
     }
 }

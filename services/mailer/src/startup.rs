@@ -1,14 +1,11 @@
 //! Building the mailer: pool, migrations, broker, consumer, and the health port.
 
-use axum::Router;
 use common::{
-    config::HttpSettings,
     db,
     http::{self, Readiness},
 };
-use messaging::{Broker, Consumer, Workers, migrate_with_queues};
+use messaging::{Broker, BuiltService, Consumer, Workers, migrate_with_queues};
 use sqlx::{MySqlPool, migrate::Migrator};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{MailerConfig, handler::WelcomeMails, sendgrid::MailClient};
@@ -40,15 +37,11 @@ impl common::cli::Service for App {
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
         let workers = Workers::new(broker.clone()).with_consumer(consumer).await;
         let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, workers })
+        Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
     }
     /// Consumes and serves health until `shutdown`, then finishes in-flight messages and closes.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
+        self.0.run(shutdown).await
     }
 }
 
@@ -68,17 +61,11 @@ fn consumer(pool: &MySqlPool, broker: &Broker, config: &MailerConfig) -> anyhow:
 }
 
 /// A built mailer, bound to its health port and ready to run.
-pub struct App {
-    listener: TcpListener,
-    router: Router,
-    http: HttpSettings,
-    pool: MySqlPool,
-    workers: Workers,
-}
+pub struct App(BuiltService);
 
 impl App {
     /// The health port (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.0.port()
     }
 }

@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use common::{
-    config::HttpSettings,
     db,
     http::{self, Readiness},
     jwt::{JwksClient, TokenVerifier},
 };
-use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues};
+use messaging::{
+    Broker, BuiltService, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues,
+};
 use sqlx::{MySqlPool, migrate::Migrator};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{PiiKeys, UserConfig, account_events::AccountEvents, routes, state::AppState};
@@ -55,15 +54,11 @@ impl common::cli::Service for App {
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
         let router =
             http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        let listener = http::bind(&config.http).await?;
-        Ok(Self { listener, router, http: config.http, pool, workers })
+        Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
     }
     /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
     async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(SERVICE, self.listener, self.router, &self.http, shutdown.clone());
-        let served = self.workers.run_around(shutdown, serve).await;
-        self.pool.close().await;
-        served
+        self.0.run(shutdown).await
     }
 }
 
@@ -81,17 +76,11 @@ fn consumer(pool: &MySqlPool, broker: &Broker, config: &UserConfig) -> Consumer 
 }
 
 /// A built user service, bound to its port and ready to run.
-pub struct App {
-    listener: TcpListener,
-    router: Router,
-    http: HttpSettings,
-    pool: MySqlPool,
-    workers: Workers,
-}
+pub struct App(BuiltService);
 
 impl App {
     /// The port it listens on (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.0.port()
     }
 }

@@ -91,6 +91,11 @@ fn created(p: &Product) -> ProductCreated {
     }
 }
 
+fn updated(p: &Product) -> ProductUpdated {
+    let ProductCreated { product_id, sku, name, price_cents, currency, stock, category } = created(p);
+    ProductUpdated { product_id, sku, name, price_cents, currency, stock, category, version: p.version }
+}
+
 /// One product; `If-None-Match` with its `ETag` answers 304.
 #[utoipa::path(
     get, path = "/product/{id}", tag = "product",
@@ -147,16 +152,7 @@ pub(crate) async fn replace(
     }
     products::replace(&mut *tx, id, &spec, Utc::now()).await.map_err(taken)?;
     let p = products::find(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
-    let event = ProductUpdated {
-        product_id: p.id,
-        sku: p.sku.clone(),
-        name: p.name.clone(),
-        price_cents: p.price_cents,
-        currency: p.currency.clone(),
-        stock: p.stock,
-        category: p.category.clone(),
-        version: p.version,
-    };
+    let event = updated(&p);
     Outbox::stage(&mut tx, &event).await?;
     state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
     Ok(with_etag(StatusCode::OK, p))

@@ -1,0 +1,48 @@
+//! A built service: its HTTP listener and router, its pool and its messaging workers, run and
+//! stopped together, in the same order for every service.
+
+use axum::Router;
+use common::{config::HttpSettings, http};
+use sqlx::MySqlPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::Workers;
+
+/// Everything a service runs, bound and ready.
+pub struct BuiltService {
+    name: &'static str,
+    listener: TcpListener,
+    router: Router,
+    http: HttpSettings,
+    pool: MySqlPool,
+    workers: Workers,
+}
+
+impl BuiltService {
+    /// Binds the service's port and gathers what it runs.
+    pub async fn bind(
+        name: &'static str,
+        router: Router,
+        http: HttpSettings,
+        pool: MySqlPool,
+        workers: Workers,
+    ) -> anyhow::Result<Self> {
+        let listener = http::bind(&http).await?;
+        Ok(Self { name, listener, router, http, pool, workers })
+    }
+
+    /// The port it listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves and runs the workers until `shutdown`; the requests drain, the relay outlives the
+    /// drain, then the pool closes.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let serve = http::serve(self.name, self.listener, self.router, &self.http, shutdown.clone());
+        let served = self.workers.run_around(shutdown, serve).await;
+        self.pool.close().await;
+        served
+    }
+}
