@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Deploys one overlay in order: pin each service's image to a digest, run the migration Jobs to
 # completion, then roll out the Deployments, so no pod of the new version starts before its
-# schema exists. Called by .github/workflows/deploy.yml; needs kubectl (KUBECONFIG set) and
-# kustomize. Edits the overlay's kustomization.yaml in place (a CI checkout: nothing to keep).
+# schema exists, nor before the queues of the services that consume its events (each consumer's
+# Job declares them; product's and order's Jobs each bind the events the other publishes).
+# Called by .github/workflows/deploy.yml; needs kubectl (KUBECONFIG set) and kustomize. Edits the
+# overlay's kustomization.yaml in place (a CI checkout: nothing to keep).
 # usage: deploy/k8s/rollout.sh OVERLAY_DIR SERVICE=IMAGE@sha256:DIGEST...
 set -euo pipefail
 

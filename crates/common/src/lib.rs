@@ -12,6 +12,7 @@ pub mod http;
 pub mod jwt;
 pub mod metrics;
 pub mod openapi;
+pub mod paging;
 pub mod rbac;
 pub mod shutdown;
 pub mod telemetry;

@@ -65,6 +65,10 @@ pub trait Handler: Send + Sync + 'static {
     /// Applies `envelope` inside `tx`. The runner commits `tx` (with the inbox record) when this
     /// returns `Ok`, and rolls it back otherwise.
     fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a>;
+
+    /// Called once the effect of `envelope` is committed, for in-process notifications (someone
+    /// in this process waiting to see it). Never called for duplicates or failures.
+    fn committed(&self, _envelope: &Envelope) {}
 }
 
 /// How a service consumes.
@@ -346,6 +350,7 @@ impl Consumer {
         }
         self.handler.handle(envelope, &mut tx).await?;
         tx.commit().await?;
+        self.handler.committed(envelope);
         Ok(true)
     }
 

@@ -32,3 +32,29 @@ pub use workers::{Workers, migrate_with_queues};
 
 /// The DDL of the `outbox` and `inbox` tables, for a service's first messaging migration.
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");
+
+#[cfg(test)]
+mod tests {
+    use std::{fs, path::Path};
+
+    /// sqlx migrations are files, so each service carries a copy of `schema.sql`; this keeps every
+    /// copy identical to it.
+    #[test]
+    fn every_service_carries_the_messaging_tables_unchanged() {
+        let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+        let mut services = 0;
+        for service in fs::read_dir(&migrations).unwrap() {
+            let service = service.unwrap().path();
+            let copy = fs::read_dir(&service)
+                .unwrap()
+                .map(|file| file.unwrap().path())
+                .find(|file| file.to_string_lossy().ends_with("_messaging.sql"))
+                .unwrap_or_else(|| panic!("{} has no messaging migration", service.display()));
+            let text = fs::read_to_string(&copy).unwrap();
+            let body = text.split_once('\n').map_or("", |(_, rest)| rest);
+            assert_eq!(body, super::SCHEMA_SQL, "{} differs from schema.sql", copy.display());
+            services += 1;
+        }
+        assert!(services >= 5, "found {services} services");
+    }
+}

@@ -1,22 +1,25 @@
 //! A service's messaging work around its HTTP server, started and stopped in the right order.
 
-use std::time::Duration;
+use std::{pin::Pin, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::{Broker, Consumer, OutboxRelay};
 
-/// The consumer and outbox relay of one service, sharing its broker connection.
+type Task = Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// The consumer, outbox relay and background tasks of one service, sharing its broker connection.
 pub struct Workers {
     broker: Broker,
     consumer: Option<Consumer>,
     relay: Option<OutboxRelay>,
+    tasks: Vec<Task>,
 }
 
 impl Workers {
     /// No workers yet, on `broker`.
     pub fn new(broker: Broker) -> Self {
-        Self { broker, consumer: None, relay: None }
+        Self { broker, consumer: None, relay: None, tasks: Vec::new() }
     }
 
     /// Adds the service's consumer, declaring its queues now if the broker answers within a few
@@ -37,6 +40,16 @@ impl Workers {
         self
     }
 
+    /// Adds a background task that runs with the consumer and stops with `shutdown`, before the
+    /// relay's last flush, so whatever it stages still goes out.
+    pub fn with_task<F>(mut self, task: impl FnOnce(CancellationToken) -> F + Send + 'static) -> Self
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.push(Box::new(move |stop| Box::pin(task(stop))));
+        self
+    }
+
     /// Runs the workers while `serve` runs. `serve` must return once `shutdown` is cancelled and
     /// its requests drained. The consumer stops with `shutdown`; the relay keeps going until the
     /// server has drained, so events of the last requests still go out.
@@ -48,11 +61,15 @@ impl Workers {
         let relay_stop = CancellationToken::new();
         let relay = self.relay.map(|relay| tokio::spawn(relay.run(relay_stop.clone())));
         let consumer = self.consumer.map(|consumer| tokio::spawn(consumer.run(shutdown.clone())));
+        let tasks: Vec<_> = self.tasks.into_iter().map(|task| tokio::spawn(task(shutdown.clone()))).collect();
         let served = serve.await;
         // A server that failed stops the rest too; after a clean stop this changes nothing.
         shutdown.cancel();
         if let Some(consumer) = consumer {
             let _ = consumer.await;
+        }
+        for task in tasks {
+            let _ = task.await;
         }
         relay_stop.cancel();
         if let Some(relay) = relay {

@@ -22,6 +22,7 @@ struct Configs {
     auth: <auth::App as Service>::Config,
     user: <user::App as Service>::Config,
     product: <product::App as Service>::Config,
+    order: <order::App as Service>::Config,
     mailer: <mailer::App as Service>::Config,
 }
 
@@ -31,6 +32,7 @@ fn configs(env: &Env) -> Result<(TelemetrySettings, Configs), ConfigError> {
         auth: auth::App::config(env)?,
         user: user::App::config(env)?,
         product: product::App::config(env)?,
+        order: order::App::config(env)?,
         mailer: mailer::App::config(env)?,
     };
     Ok((telemetry, configs))
@@ -58,6 +60,7 @@ async fn main() -> ExitCode {
         Ok::<_, anyhow::Error>([
             build::<user::App>(configs.user, &shutdown).await?,
             build::<product::App>(configs.product, &shutdown).await?,
+            build::<order::App>(configs.order, &shutdown).await?,
             build::<mailer::App>(configs.mailer, &shutdown).await?,
             build::<auth::App>(configs.auth, &shutdown).await?,
         ])

@@ -10,21 +10,36 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const ADMIN_EMAIL: &str = "admin@shop.example";
 pub const ADMIN_PASSWORD: &str = "admin password 1";
 
-/// Auth and user, wired together through a per-test exchange.
+/// Auth, user, product and order, wired together through a per-test exchange.
 pub struct Stack {
     pub auth: String,
     pub user: String,
     pub product: String,
+    pub order: String,
     pub exchange: String,
     pub client: Client,
     pub user_schema: String,
     pub auth_schema: String,
     pub product_schema: String,
+    pub order_schema: String,
+    env: Vec<(String, String)>,
     shutdown: CancellationToken,
+    product_shutdown: CancellationToken,
+}
+
+/// What a test changes from the defaults.
+#[derive(Default)]
+pub struct Options {
+    /// `ORDER_PENDING_TIMEOUT_SECS`.
+    pub order_pending_timeout_secs: Option<u64>,
 }
 
 impl Stack {
     pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             let settings = common::telemetry::TelemetrySettings::from_env(&Env::from_process()).unwrap();
             common::telemetry::init(&settings);
@@ -32,24 +47,33 @@ impl Stack {
         let id = Uuid::now_v7().simple().to_string();
         let (auth_schema, user_schema) = (format!("test_stack_auth_{id}"), format!("test_stack_user_{id}"));
         let product_schema = format!("test_stack_product_{id}");
+        let order_schema = format!("test_stack_order_{id}");
         let (exchange, prefix) = (format!("test.events.{id}"), format!("test-{id}."));
         let database = testkit::database_url();
-        let env = Env::from_pairs([
+        let timeout = options.order_pending_timeout_secs.unwrap_or(600).to_string();
+        let pairs: Vec<(String, String)> = [
             ("DATABASE_URL", database.as_str()),
             ("AUTH_DATABASE", auth_schema.as_str()),
             ("USER_DATABASE", user_schema.as_str()),
             ("PRODUCT_DATABASE", product_schema.as_str()),
+            ("ORDER_DATABASE", order_schema.as_str()),
             ("AMQP_EXCHANGE", exchange.as_str()),
             ("AMQP_QUEUE_PREFIX", prefix.as_str()),
             ("AUTH_PORT", "0"),
             ("USER_PORT", "0"),
             ("PRODUCT_PORT", "0"),
+            ("ORDER_PORT", "0"),
             ("BIND_ADDRESS", "127.0.0.1"),
             ("SHOPPER_ADMIN_EMAIL", ADMIN_EMAIL),
             ("SHOPPER_ADMIN_PASSWORD", ADMIN_PASSWORD),
             ("RETRY_DELAYS_MS", "50,100,200"),
             ("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
-        ]);
+            ("ORDER_PENDING_TIMEOUT_SECS", timeout.as_str()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+        let env = Env::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         let expiry = Some(Duration::from_secs(60));
         let mut auth_config = auth::App::config(&env).unwrap();
         auth_config.consumer.idle_queue_expiry = expiry;
@@ -60,31 +84,57 @@ impl Stack {
         user_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
         let user = user::App::build(user_config).await.unwrap();
         let user_url = format!("http://127.0.0.1:{}", user.port());
-        let mut product_config = product::App::config(&env).unwrap();
-        product_config.consumer.idle_queue_expiry = expiry;
-        product_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
-        let product = product::App::build(product_config).await.unwrap();
-        let product_url = format!("http://127.0.0.1:{}", product.port());
+        let mut order_config = order::App::config(&env).unwrap();
+        order_config.consumer.idle_queue_expiry = expiry;
+        order_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
+        let order = order::App::build(order_config).await.unwrap();
+        let order_url = format!("http://127.0.0.1:{}", order.port());
         let shutdown = CancellationToken::new();
+        let product_shutdown = shutdown.child_token();
+        let product_url = start_product(&env, &auth_url, &product_shutdown).await;
         tokio::spawn(auth.run(shutdown.clone()));
         tokio::spawn(user.run(shutdown.clone()));
-        tokio::spawn(product.run(shutdown.clone()));
+        tokio::spawn(order.run(shutdown.clone()));
         let stack = Self {
             auth: auth_url,
             user: user_url,
             product: product_url,
+            order: order_url,
             exchange,
             client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
             user_schema,
             auth_schema,
             product_schema,
+            order_schema,
+            env: pairs,
             shutdown,
+            product_shutdown,
         };
         // The admin's profile arrives like anyone's: wait for it, so tests start from a settled state.
         let admin = stack.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let admin_id = stack.me(&admin).await;
         stack.eventually_status(&admin, &admin_id, StatusCode::OK).await;
         stack
+    }
+
+    /// Stops the product service (its HTTP server and its consumer), as an outage would.
+    pub async fn stop_product(&self) {
+        self.product_shutdown.cancel();
+        let health = format!("{}/health/live", self.product);
+        for _ in 0..200 {
+            if self.client.get(&health).send().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the product service did not stop");
+    }
+
+    /// Starts a new product service on the same schema and queues (on a new port).
+    pub async fn restart_product(&mut self) {
+        self.product_shutdown = self.shutdown.child_token();
+        let env = Env::from_pairs(self.env.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        self.product = start_product(&env, &self.auth, &self.product_shutdown).await;
     }
 
     pub async fn register(&self, email: &str) -> String {
@@ -149,14 +199,7 @@ impl Stack {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Response {
-        let mut request = self.client.request(method, format!("{}{path}", self.user));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
+        self.send(&self.user, method, path, token, body).await
     }
 
     /// A request to the product service, with a token when given.
@@ -167,7 +210,29 @@ impl Stack {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Response {
-        let mut request = self.client.request(method, format!("{}{path}", self.product));
+        self.send(&self.product, method, path, token, body).await
+    }
+
+    /// A request to the order service, with a token when given.
+    pub async fn order_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        self.send(&self.order, method, path, token, body).await
+    }
+
+    async fn send(
+        &self,
+        base: &str,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{base}{path}"));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -232,6 +297,17 @@ impl Drop for Stack {
         testkit::drop_schema(&self.auth_schema);
         testkit::drop_schema(&self.user_schema);
         testkit::drop_schema(&self.product_schema);
+        testkit::drop_schema(&self.order_schema);
         testkit::delete_exchange(&self.exchange);
     }
+}
+
+async fn start_product(env: &Env, auth_url: &str, shutdown: &CancellationToken) -> String {
+    let mut config = product::App::config(env).unwrap();
+    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
+    config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
+    let product = product::App::build(config).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", product.port());
+    tokio::spawn(product.run(shutdown.clone()));
+    url
 }

@@ -1,13 +1,12 @@
 use axum::extract::State;
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{
     AppError, Problem,
     http::{Json, Query},
+    paging,
     rbac::{AuthUser, Permission},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::{
     profile::Profile,
@@ -15,8 +14,6 @@ use crate::{
     store::profiles::{self, ListQuery},
 };
 
-const DEFAULT_LIMIT: u32 = 20;
-const MAX_LIMIT: u32 = 100;
 const MAX_PREFIX: usize = 254;
 
 #[derive(Deserialize, IntoParams)]
@@ -57,11 +54,8 @@ pub(crate) async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<ProfilePage>, AppError> {
     user.require(Permission::ManageUsers)?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be from 1 to 100"));
-    }
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = paging::limit(params.limit)?;
+    let after = params.cursor.as_deref().map(paging::decode_id).transpose()?;
     for (field, value) in [("email", &params.email), ("name", &params.name)] {
         if value.as_ref().is_some_and(|v| v.chars().count() > MAX_PREFIX) {
             return Err(AppError::invalid(field, "must be at most 254 characters"));
@@ -75,24 +69,9 @@ pub(crate) async fn list(
         email_prefix: email.as_deref(),
         name_prefix: params.name.as_deref().map(str::trim),
     };
-    let mut rows = profiles::list(&state.pool, query).await.map_err(anyhow::Error::from)?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = more.then(|| rows.last().map(|r| encode_cursor(r.id))).flatten();
+    let rows = profiles::list(&state.pool, query).await.map_err(anyhow::Error::from)?;
+    let (rows, next_cursor) = paging::page(rows, limit, |row| row.id);
     let items =
         rows.into_iter().map(|row| Profile::from_row(row, &state.keys)).collect::<anyhow::Result<_>>()?;
     Ok(Json(ProfilePage { items, next_cursor }))
-}
-
-/// The cursor is opaque to clients: the last id seen, base64url-encoded.
-fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
-}
-
-fn decode_cursor(cursor: &str) -> Result<Uuid, AppError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this service issued"))
 }

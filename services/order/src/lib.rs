@@ -1,0 +1,18 @@
+//! The order service: customers place and cancel orders, admins drive them to delivery, and the
+//! saga with the product service settles each one exactly once, without overselling.
+
+pub mod config;
+mod domain;
+mod lifecycle;
+mod order;
+mod routes;
+mod saga;
+mod settle;
+mod startup;
+mod state;
+mod store;
+mod timeout;
+
+pub use config::OrderConfig;
+pub use routes::openapi;
+pub use startup::{App, MIGRATOR, SERVICE, migrate};

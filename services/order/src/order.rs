@@ -1,0 +1,61 @@
+//! An order as clients see it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::Status;
+
+/// An order with its lines and the history of its status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct Order {
+    pub(crate) id: Uuid,
+    /// Who placed it.
+    pub(crate) user_id: Uuid,
+    pub(crate) status: Status,
+    pub(crate) items: Vec<OrderItem>,
+    /// The sum of the lines at their reserved prices; `null` until the order is confirmed.
+    pub(crate) total_cents: Option<i64>,
+    /// ISO 4217 code of every price; `null` until the order is confirmed.
+    pub(crate) currency: Option<String>,
+    /// Why the order was rejected: `unknown`, `deleted`, `short`, `currency_mismatch` (from its
+    /// first failing line) or `timeout` (no answer about its stock in time).
+    pub(crate) rejection_reason: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    /// Every status the order has had, oldest first.
+    pub(crate) history: Vec<StatusChange>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct OrderItem {
+    pub(crate) product_id: Uuid,
+    pub(crate) quantity: i64,
+    /// The product's name when it was reserved; `null` until then.
+    pub(crate) name: Option<String>,
+    /// The price per unit when it was reserved (the price snapshot); `null` until then.
+    pub(crate) unit_price_cents: Option<i64>,
+    /// Why this line could not be reserved, when it could not.
+    pub(crate) rejection: Option<LineRejection>,
+}
+
+/// Why a line could not be reserved.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct LineRejection {
+    /// `unknown`, `deleted`, `short` or `currency_mismatch`.
+    pub(crate) reason: String,
+    /// Units on hand when it was refused.
+    pub(crate) available: i64,
+}
+
+/// One step of an order's life.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct StatusChange {
+    /// `null` for the first step.
+    pub(crate) from: Option<Status>,
+    pub(crate) to: Status,
+    pub(crate) reason: Option<String>,
+    pub(crate) at: DateTime<Utc>,
+}

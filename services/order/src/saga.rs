@@ -1,0 +1,99 @@
+//! The order half of the saga: the product service's answer settles a pending order.
+//!
+//! `stock.reserved` confirms it with the price snapshot; `stock.rejected` rejects it with the
+//! reason per line. An answer for an order that is no longer pending (cancelled, or timed out)
+//! changes nothing: the `order.cancelled` staged when it left `pending` makes the product service
+//! release whatever it reserved. Each answer applies once (inbox) and only to a pending order.
+
+use events::{Envelope, Event, StockRejected, StockReserved};
+use messaging::{Handler, HandlerError, HandlerFuture};
+use sqlx::MySqlConnection;
+use uuid::Uuid;
+
+use crate::{
+    domain::{Actor, Status},
+    lifecycle::{self, Change, ChangeError},
+    settle::Settlements,
+    store::orders::{self, Head},
+};
+
+pub(crate) struct SagaFollower {
+    pub(crate) settlements: Settlements,
+}
+
+impl Handler for SagaFollower {
+    fn event_types(&self) -> Vec<&'static str> {
+        vec![StockReserved::TYPE, StockRejected::TYPE]
+    }
+
+    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            match envelope.kind.as_str() {
+                StockReserved::TYPE => confirm(envelope.decode()?, tx).await,
+                StockRejected::TYPE => reject(envelope.decode()?, tx).await,
+                other => Err(HandlerError::Reject(format!("the order service does not handle {other}"))),
+            }
+        })
+    }
+
+    fn committed(&self, envelope: &Envelope) {
+        let order = match envelope.kind.as_str() {
+            StockReserved::TYPE => envelope.decode::<StockReserved>().map(|e| e.order_id),
+            StockRejected::TYPE => envelope.decode::<StockRejected>().map(|e| e.order_id),
+            _ => return,
+        };
+        if let Ok(order) = order {
+            self.settlements.settled(order);
+        }
+    }
+}
+
+/// The order, locked, if it still waits for this answer.
+async fn pending(tx: &mut MySqlConnection, id: Uuid, answer: &str) -> Result<Option<Head>, HandlerError> {
+    let Some(order) = orders::lock(tx, id).await? else {
+        return Err(HandlerError::Reject(format!("{answer} for order {id}, which does not exist")));
+    };
+    if order.status != Status::Pending {
+        tracing::info!(order = %id, status = %order.status, answer, "late answer for a settled order; ignored");
+        return Ok(None);
+    }
+    Ok(Some(order))
+}
+
+async fn confirm(answer: StockReserved, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+    let Some(order) = pending(tx, answer.order_id, StockReserved::TYPE).await? else {
+        return Ok(());
+    };
+    let total = answer.items.iter().try_fold(0_i64, |total, line| {
+        line.unit_price_cents.checked_mul(line.quantity).and_then(|cost| total.checked_add(cost))
+    });
+    let Some(total) = total else {
+        return Err(HandlerError::Reject(format!("the total of order {} overflows", order.id)));
+    };
+    orders::price(tx, order.id, &answer.items, total, &answer.currency).await?;
+    settle(tx, &order, Status::Confirmed, None).await
+}
+
+async fn reject(answer: StockRejected, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+    let Some(order) = pending(tx, answer.order_id, StockRejected::TYPE).await? else {
+        return Ok(());
+    };
+    orders::mark_rejected(tx, order.id, &answer.lines).await?;
+    let reason = answer.lines.first().map(orders::reason_name);
+    settle(tx, &order, Status::Rejected, reason.as_deref()).await
+}
+
+async fn settle(
+    tx: &mut MySqlConnection,
+    order: &Head,
+    to: Status,
+    reason: Option<&str>,
+) -> Result<(), HandlerError> {
+    match lifecycle::apply(tx, order, Change { to, actor: Actor::Saga, by: None, reason }).await {
+        Ok(_) => Ok(()),
+        Err(ChangeError::Refused(refusal)) => {
+            Err(HandlerError::Reject(format!("{} -> {to} refused: {refusal:?}", order.status)))
+        }
+        Err(ChangeError::Failed(error)) => Err(HandlerError::Unexpected(error)),
+    }
+}

@@ -1,0 +1,25 @@
+use std::{sync::Arc, time::Duration};
+
+use axum::extract::FromRef;
+use common::jwt::TokenVerifier;
+use messaging::Outbox;
+use sqlx::MySqlPool;
+
+use crate::settle::Settlements;
+
+/// What every handler may reach.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) pool: MySqlPool,
+    pub(crate) outbox: Outbox,
+    pub(crate) verifier: Arc<TokenVerifier>,
+    pub(crate) settlements: Settlements,
+    /// How long `POST /order` waits for the saga.
+    pub(crate) settle_wait: Duration,
+}
+
+impl FromRef<AppState> for Arc<TokenVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}

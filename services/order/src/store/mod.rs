@@ -1,0 +1,3 @@
+//! SQL only.
+
+pub(crate) mod orders;

@@ -1,0 +1,81 @@
+//! Pending orders are not left pending forever.
+//!
+//! If the product service does not answer (down for long, or its answer parked), an order older
+//! than the pending timeout is rejected with reason `timeout`, which also stages `order.cancelled`
+//! so a reservation that arrives late is released. Every instance sweeps; `SKIP LOCKED` lets them
+//! share the work without waiting on each other, and the saga's answer and the sweep lock the
+//! same row, so exactly one of them settles the order.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use messaging::Outbox;
+use sqlx::{Acquire, MySqlPool};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    domain::{Actor, Status},
+    lifecycle::{self, Change, TIMED_OUT},
+    store::orders,
+};
+
+/// Orders rejected per transaction.
+const BATCH: u32 = 100;
+
+pub(crate) struct PendingTimeout {
+    pub(crate) pool: MySqlPool,
+    pub(crate) outbox: Outbox,
+    /// How long an order may stay pending.
+    pub(crate) timeout: Duration,
+}
+
+impl PendingTimeout {
+    /// How often to look: often enough that an order is rejected soon after its deadline.
+    fn interval(&self) -> Duration {
+        (self.timeout / 4).clamp(Duration::from_millis(200), Duration::from_secs(30))
+    }
+
+    /// Sweeps until `stop`.
+    pub(crate) async fn run(self, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(self.interval()) => {}
+            }
+            loop {
+                match self.sweep().await {
+                    Ok(n) if n == BATCH as usize => continue,
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "cannot reject stale pending orders yet"
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rejects one batch of orders pending past the timeout; returns how many.
+    pub(crate) async fn sweep(&self) -> anyhow::Result<usize> {
+        let cutoff = Utc::now() - self.timeout;
+        let mut connection = self.pool.acquire().await?;
+        // READ COMMITTED: no gap locks, so the sweep never blocks new orders being placed.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *connection).await?;
+        let mut tx = connection.begin().await?;
+        let stale = orders::lock_stale_pending(&mut tx, cutoff, BATCH).await?;
+        for order in &stale {
+            let change =
+                Change { to: Status::Rejected, actor: Actor::Saga, by: None, reason: Some(TIMED_OUT) };
+            lifecycle::apply(&mut tx, order, change).await?;
+        }
+        self.outbox.commit(tx).await?;
+        if !stale.is_empty() {
+            tracing::warn!(orders = stale.len(), timeout = ?self.timeout, "pending orders timed out and were rejected");
+            metrics::counter!("orders_timed_out_total").increment(stale.len() as u64);
+        }
+        Ok(stale.len())
+    }
+}
