@@ -239,3 +239,41 @@ async fn hostile_search_text_gets_a_200_or_a_422_never_a_500() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_returns_the_first_product_and_creates_no_second() {
+    let stack = Stack::start().await;
+    let admin = stack.admin().await;
+    let post = |key: &'static str, body: Value| {
+        let (stack, admin) = (&stack, admin.clone());
+        async move {
+            let response = stack
+                .client
+                .post(format!("{}/product", stack.product))
+                .bearer_auth(admin)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+
+    let answers = futures_util::future::join_all((0..4).map(|_| post("new-mug-1", mug("KEY-1")))).await;
+    let first = answers[0].1["id"].clone();
+    for (status, product) in &answers {
+        assert_eq!((*status, &product["id"]), (StatusCode::CREATED, &first), "{product}");
+    }
+    let (status, problem) = post("new-mug-1", mug("KEY-2")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    let (status, _) = post("has a space", mug("KEY-3")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page: Value =
+        stack.product_call(Method::GET, "/product?q=mug&limit=100", None, None).await.json().await.unwrap();
+    let skus: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|p| p["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, ["KEY-1"], "one product for one key, none for a refused one");
+}

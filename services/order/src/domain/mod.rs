@@ -3,5 +3,5 @@
 mod placement;
 mod status;
 
-pub(crate) use placement::{IdempotencyKey, Lines, PlaceOrder};
+pub(crate) use placement::{Lines, PlaceOrder};
 pub(crate) use status::{Actor, Refusal, Status};

@@ -2,9 +2,10 @@ use std::time::Duration;
 
 use axum::{extract::State, http::HeaderMap, response::Response};
 use common::{
-    AppError, FieldError, Problem,
+    AppError, Problem,
     db::is_unique_violation,
     http::Json,
+    idempotency::{self, IdempotencyKey},
     rbac::{AuthUser, Permission},
 };
 use events::{OrderCreated, OrderLine};
@@ -13,7 +14,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::{
-    domain::{IdempotencyKey, Lines, PlaceOrder},
+    domain::{Lines, PlaceOrder},
     order::Order,
     routes::placed,
     settle::{self, Watch},
@@ -45,11 +46,7 @@ pub(crate) async fn place(
     Json(input): Json<PlaceOrder>,
 ) -> Result<Response, AppError> {
     user.require(Permission::PlaceOrders)?;
-    let key = headers
-        .get(IdempotencyKey::HEADER)
-        .map(|value| IdempotencyKey::parse(value.as_bytes()))
-        .transpose()
-        .map_err(|error| AppError::Validation(vec![error]))?;
+    let key = IdempotencyKey::from_headers(&headers)?;
     let lines = Lines::parse(input).map_err(AppError::Validation)?;
     if let Some(key) = &key
         && let Some(first) = replay(&state, user.id, key, &lines).await?
@@ -92,10 +89,7 @@ async fn replay(
         return Ok(None);
     };
     if fingerprint != lines.fingerprint() {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "was already used for an order with other lines",
-        )]));
+        return Err(idempotency::reused());
     }
     Ok(orders::find(&mut db, id).await.map_err(anyhow::Error::from)?)
 }

@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use common::idempotency::IdempotencyKey;
 use events::{RejectedLine, ReservedLine};
 use sqlx::{FromRow, MySqlConnection, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
 use crate::{
-    domain::{IdempotencyKey, Lines, Status},
+    domain::{Lines, Status},
     order::{LineRejection, Order, OrderItem, StatusChange},
 };
 

@@ -1,4 +1,4 @@
-use common::FieldError;
+use common::{FieldError, idempotency::Fingerprint};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -60,6 +60,19 @@ fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> S
 }
 
 impl ProductSpec {
+    /// Every field, so a reused `Idempotency-Key` with any other product is told apart.
+    pub(crate) fn fingerprint(&self) -> [u8; 32] {
+        Fingerprint::default()
+            .field(&self.sku)
+            .field(&self.name)
+            .field(&self.description)
+            .field(self.price_cents.to_be_bytes())
+            .field(&self.currency)
+            .field(self.stock.to_be_bytes())
+            .field(&self.category)
+            .finish()
+    }
+
     pub(crate) fn parse(input: ProductInput) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let sku = input.sku.trim().to_ascii_uppercase();

@@ -8,6 +8,7 @@ use common::{
     AppError, Problem,
     db::is_unique_violation,
     http::{Json, Path},
+    idempotency::{self, IdempotencyKey},
     rbac::{AuthUser, Permission},
 };
 use events::{ProductCreated, ProductDeleted, ProductUpdated};
@@ -46,37 +47,83 @@ fn taken(error: sqlx::Error) -> AppError {
     }
 }
 
-/// Add a product (admins).
+/// Add a product (admins). With an `Idempotency-Key` (per admin), a retry returns the product the
+/// first request created; the same key with a different product is a 422.
 #[utoipa::path(
     post, path = "/product", tag = "product", security(("bearer" = [])),
     request_body = ProductInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")),
     responses(
         (status = 201, description = "Created; `Location` and `ETag` set", body = Product),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The sku is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule, or the key was used for another product", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
     user: AuthUser,
+    headers: HeaderMap,
     Json(input): Json<ProductInput>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageCatalog)?;
+    let key = IdempotencyKey::from_headers(&headers)?;
     let spec = ProductSpec::parse(input).map_err(AppError::Validation)?;
+    if let Some(key) = &key
+        && let Some(first) = replay(&state, user.id, key, &spec).await?
+    {
+        return Ok(created_response(first));
+    }
     let id = Uuid::now_v7();
+    let now = Utc::now();
     let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    products::insert(&mut *tx, id, &spec, Utc::now()).await.map_err(taken)?;
+    products::insert(&mut *tx, id, &spec, now).await.map_err(taken)?;
+    if let Some(key) = &key {
+        match products::remember_key(&mut *tx, user.id, key, &spec.fingerprint(), id, now).await {
+            Ok(()) => {}
+            // A concurrent request with this key got there first: answer as its replay.
+            Err(error) if is_unique_violation(&error) => {
+                drop(tx);
+                let first = replay(&state, user.id, key, &spec).await?;
+                return first.map(created_response).ok_or(AppError::NotFound);
+            }
+            Err(error) => return Err(anyhow::Error::from(error).into()),
+        }
+    }
     let product =
         products::find(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
     Outbox::stage(&mut tx, &created(&product)).await?;
     state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    Ok(created_response(product))
+}
+
+/// The product this admin already created with `key`, if any; a 422 if it was another product.
+async fn replay(
+    state: &AppState,
+    principal: Uuid,
+    key: &IdempotencyKey,
+    spec: &ProductSpec,
+) -> Result<Option<Product>, AppError> {
+    let Some((id, fingerprint)) =
+        products::find_by_key(&state.pool, principal, key).await.map_err(anyhow::Error::from)?
+    else {
+        return Ok(None);
+    };
+    if fingerprint != spec.fingerprint() {
+        return Err(idempotency::reused());
+    }
+    // Deleted since: the replay says so (404) rather than resurrect it.
+    Ok(Some(products::find(&state.pool, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?))
+}
+
+fn created_response(product: Product) -> Response {
+    let location = HeaderValue::from_str(&format!("/product/{}", product.id));
     let mut response = with_etag(StatusCode::CREATED, product);
-    if let Ok(location) = HeaderValue::from_str(&format!("/product/{id}")) {
+    if let Ok(location) = location {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
+    response
 }
 
 fn created(p: &Product) -> ProductCreated {

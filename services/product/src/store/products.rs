@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use common::idempotency::IdempotencyKey;
 use serde::Serialize;
 use sqlx::{FromRow, MySql, MySqlExecutor, QueryBuilder};
 use utoipa::ToSchema;
@@ -198,4 +199,43 @@ pub(crate) async fn search(
     }
     sql.push(" LIMIT ").push_bind(search.limit).push(" OFFSET ").push_bind(offset);
     sql.build_query_as().fetch_all(db).await
+}
+
+/// Remembers that `principal` created `product` with `key` (fails with a unique violation if
+/// the key was used before).
+pub(crate) async fn remember_key(
+    db: impl MySqlExecutor<'_>,
+    principal: Uuid,
+    key: &IdempotencyKey,
+    fingerprint: &[u8; 32],
+    product: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (principal, idempotency_key, request_hash, resource_id, created_at)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(principal)
+    .bind(key.as_str())
+    .bind(&fingerprint[..])
+    .bind(product)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The product `principal` created with `key`, and the fingerprint of that request.
+pub(crate) async fn find_by_key(
+    db: impl MySqlExecutor<'_>,
+    principal: Uuid,
+    key: &IdempotencyKey,
+) -> Result<Option<(Uuid, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT resource_id, request_hash FROM idempotency_keys WHERE principal = ? AND idempotency_key = ?",
+    )
+    .bind(principal)
+    .bind(key.as_str())
+    .fetch_optional(db)
+    .await
 }

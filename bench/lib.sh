@@ -1,0 +1,31 @@
+# Shared by the bench scripts: each writes its own section of docs/BENCHMARKS.md and leaves the others alone.
+
+# Replace the section named $1 (between its begin/end markers) with stdin, appending it when new, and stamp
+# the file's header with the machine and the date.
+write_section() { # name
+  local name=$1 file=docs/BENCHMARKS.md body
+  body=$(cat)
+  [ -f "$file" ] || printf '# Benchmarks\n' > "$file"
+  python3 - "$file" "$name" "$body" "$(machine_line)" <<'PY'
+import re, sys
+path, name, body, machine = sys.argv[1:]
+text = open(path).read()
+begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+section = f"{begin}\n{body}\n{end}"
+if begin in text:
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: section, text, flags=re.S)
+else:
+    text = text.rstrip("\n") + "\n\n" + section + "\n"
+header = re.compile(r"^Machine: .*?\n\n", re.M | re.S)
+stamp = f"Machine: {machine}\n\n"
+text = header.sub(stamp, text, count=1) if header.search(text) else text.replace("# Benchmarks\n", "# Benchmarks\n\n" + stamp, 1)
+open(path, "w").write(text)
+PY
+  echo "wrote the $name section of $file"
+}
+
+machine_line() {
+  local cpu
+  cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+  echo "$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(mysql --user=root --host=127.0.0.1 --batch --skip-column-names -e 'SELECT VERSION()'); load generators on the same machine. Each section names the command that produced it and the day it ran."
+}

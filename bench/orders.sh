@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Orders end to end: from POST /order to `confirmed`, through the order service, the broker and
+# the product service's stock reservation, and the same with RabbitMQ restarted mid-run.
+#
+#   bench/orders.sh            # DURATION=20 (seconds per scenario), CONCURRENCY=32
+#
+# Starts its own release `shopper` on ports 18081-18085 against scratch schemas
+# (shopper_*_bench) and its own exchange and queues (bench.*) on the local MySQL/MariaDB and
+# RabbitMQ, drives it with `shopper-bench orders`, and writes the orders section of
+# docs/BENCHMARKS.md. Restarting RabbitMQ needs `rabbitmqctl` (run as root or the rabbitmq user);
+# every client of that broker sees the restart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+
+DURATION=${DURATION:-20}
+CONCURRENCY=${CONCURRENCY:-32}
+MYSQL=(mysql --user=root --host=127.0.0.1 --batch --skip-column-names)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+SERVICES=(auth user product order mailer)
+
+cargo build --release --locked -p shopper -p bench
+drop_all() {
+  for service in "${SERVICES[@]}"; do "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS shopper_${service}_bench"; done
+  rabbitmqctl -q list_queues name 2>/dev/null | { grep '^bench\.' || true; } | while read -r queue; do
+    rabbitmqctl -q delete_queue "$queue" >/dev/null
+  done
+}
+drop_all
+
+export SHOPPER_ADMIN_EMAIL=bench-admin@shop.example SHOPPER_ADMIN_PASSWORD="bench admin password"
+env AUTH_PORT=18081 USER_PORT=18082 PRODUCT_PORT=18083 ORDER_PORT=18084 MAILER_PORT=18085 \
+  AUTH_DATABASE=shopper_auth_bench USER_DATABASE=shopper_user_bench PRODUCT_DATABASE=shopper_product_bench \
+  ORDER_DATABASE=shopper_order_bench MAILER_DATABASE=shopper_mailer_bench \
+  AMQP_EXCHANGE=bench.events AMQP_QUEUE_PREFIX=bench. AUTH_JWKS_URL=http://127.0.0.1:18081/.well-known/jwks.json \
+  AUTH_RATE_LIMIT=off RUST_LOG=warn "$CARGO_TARGET_DIR/release/shopper" >/tmp/shopper-bench.log 2>&1 &
+system=$!
+trap 'kill $system 2>/dev/null || true; wait $system 2>/dev/null || true; drop_all' EXIT
+for port in 18081 18082 18083 18084 18085; do
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+done
+
+export BENCH_AUTH_URL=http://127.0.0.1:18081 BENCH_PRODUCT_URL=http://127.0.0.1:18083 BENCH_ORDER_URL=http://127.0.0.1:18084
+drive() { "$CARGO_TARGET_DIR/release/shopper-bench" orders --duration "$DURATION" "$@" | tail -1; }
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+row() { # scenario load result
+  local r=$3
+  echo "| $1 | $2 | $(field "$r" orders) | $(field "$r" confirmed) | $(field "$r" rejected) | $(field "$r" stuck) | $(field "$r" errors) | $(field "$r" orders_per_sec) | $(field "$r" p50_ms) ms | $(field "$r" p99_ms) ms | $(field "$r" p999_ms) ms | $(field "$r" max_ms) ms | $(field "$r" exact) |"
+}
+
+echo "warming up"
+drive --duration 5 --concurrency 8 >/dev/null
+echo "saturated: $CONCURRENCY orders in flight"
+saturated=$(drive --concurrency "$CONCURRENCY")
+echo "  $saturated"
+rate=$(field "$saturated" orders_per_sec | awk '{r = int($1 / 2); print (r < 1 ? 1 : r)}')
+echo "half the sustained rate: $rate orders/s"
+half=$(drive --rate "$rate")
+echo "  $half"
+echo "half the rate, RabbitMQ stopped for 5 s at 5 s"
+( sleep 5; rabbitmqctl -q stop_app; sleep 5; rabbitmqctl -q start_app ) &
+restart=$(drive --rate "$rate")
+wait
+echo "  $restart"
+rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$system/status")
+
+{
+  echo "## Orders end to end"
+  echo
+  echo "\`bench/orders.sh\` on $(date -u +%Y-%m-%d): one release \`shopper\` (all five services in one process),"
+  echo "\`shopper-bench orders\` for ${DURATION} s per row, each order of one unit, spread over 20 products and 32"
+  echo "customers; the settle time runs from sending \`POST /order\` to seeing \`confirmed\` (the 201 answer, or"
+  echo "the poll after a 202)."
+  echo
+  echo "| scenario | load | orders | confirmed | rejected | stuck | errors | orders/s | p50 | p99 | p99.9 | max | stock exact |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  row "saturated" "$CONCURRENCY in flight" "$saturated"
+  row "half the sustained rate" "$rate/s" "$half"
+  row "RabbitMQ stopped 5 s mid-run" "$rate/s" "$restart"
+  echo
+  echo "\"stuck\" counts orders still pending after 120 s; \"stock exact\" means the units taken from the"
+  echo "products equal the confirmed orders. Peak RSS of the \`shopper\` process: $rss."
+} | write_section orders
