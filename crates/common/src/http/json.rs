@@ -3,20 +3,55 @@
 //! paths and query strings, 400.
 
 use axum::{
+    body::Bytes,
     extract::{
-        FromRequest, FromRequestParts,
+        FromRequest, FromRequestParts, Request,
         rejection::{JsonRejection, PathRejection, QueryRejection},
     },
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::AppError;
 
 /// JSON in (with contract-conformant rejections) and JSON out.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+///
+/// Every request body of the API is a JSON object. serde would also read a struct from an array
+/// of its fields in order (`[null, null]`), which no client means; such bodies are refused (400).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let body = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::BadRequest(rejection.body_text())
+            }
+        })?;
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(AppError::BadRequest("the body must be a JSON object".into()));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&body)?;
+        Ok(Json(value))
+    }
+}
+
+/// `application/json`, or any `application/…+json`, as axum's own extractor accepts.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -80,6 +115,40 @@ impl From<QueryRejection> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            is_json(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/merge-patch+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/x-www-form-urlencoded"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[tokio::test]
+    async fn bodies_must_be_json_objects() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Change {
+            name: Option<String>,
+            phone: Option<String>,
+        }
+        let request = |body: &'static str| {
+            Request::builder().header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap()
+        };
+        let refused = Json::<Change>::from_request(request("[null, null]"), &()).await.unwrap_err();
+        assert_eq!(refused.status(), http::StatusCode::BAD_REQUEST);
+        assert!(Json::<Change>::from_request(request(" {\"name\": \"Ada\"}"), &()).await.is_ok());
+        let untyped = Request::builder().body(axum::body::Body::from("{}")).unwrap();
+        let refused = Json::<Change>::from_request(untyped, &()).await.unwrap_err();
+        assert_eq!(refused.status(), http::StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
 
     #[test]
     fn an_unknown_field_is_named_with_its_path() {

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access_matrix;
 mod order_access;
 mod orders;
 mod products;

@@ -39,24 +39,30 @@ pub(crate) async fn get(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     /// Only orders in this status.
+    #[param(value_type = Option<Status>, nullable = false)]
     status: Option<String>,
     /// Only this user's orders.
     user_id: Option<Uuid>,
     /// 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserListParams {
     /// Only orders in this status.
+    #[param(value_type = Option<Status>, nullable = false)]
     status: Option<String>,
     /// 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -17,6 +17,7 @@ const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SearchParams {
     /// Words to find in the name and description.
@@ -30,6 +31,7 @@ pub(crate) struct SearchParams {
     /// `relevance` (the default with `q`), `price_asc`, `price_desc`, `newest` (the default without).
     sort: Option<String>,
     /// 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page (with the same parameters).
     cursor: Option<String>,

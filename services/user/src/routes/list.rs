@@ -17,9 +17,11 @@ use crate::{
 const MAX_PREFIX: usize = 254;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     /// 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
