@@ -8,6 +8,8 @@ use std::{collections::HashMap, ffi::OsString, fmt::Display, net::IpAddr, str::F
 
 use secrecy::SecretString;
 
+use crate::tls::{ClientTls, ServerTls};
+
 /// A setting that is missing or cannot be parsed.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {name} {problem}")]
@@ -105,7 +107,8 @@ impl Env {
     }
 }
 
-/// Where and how a service serves HTTP.
+/// Where and how a service speaks HTTP: its port, and the TLS of that port and of its outbound
+/// calls.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     /// Interface to bind; `0.0.0.0` by default so containers are reachable.
@@ -118,11 +121,17 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// How long in-flight requests may drain after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// `TLS_CERT_FILE` + `TLS_KEY_FILE`: when set, the port speaks HTTPS only; `None` is plain
+    /// HTTP.
+    pub tls: Option<ServerTls>,
+    /// `TLS_CA_FILE`: the roots outbound HTTPS calls trust besides the platform's.
+    pub client_tls: ClientTls,
 }
 
 impl HttpSettings {
-    /// Reads `BIND_ADDRESS`, `<SERVICE>_PORT`, `HTTP_REQUEST_TIMEOUT_SECS`, `CORS_ALLOWED_ORIGINS`
-    /// and `SHUTDOWN_GRACE_SECS`.
+    /// Reads `BIND_ADDRESS`, `<SERVICE>_PORT`, `HTTP_REQUEST_TIMEOUT_SECS`, `CORS_ALLOWED_ORIGINS`,
+    /// `SHUTDOWN_GRACE_SECS`, `TLS_CERT_FILE`, `TLS_KEY_FILE` and `TLS_CA_FILE` (whose files are
+    /// read and checked here, so a bad one stops the binary at start).
     pub fn from_env(env: &Env, port_var: &str, default_port: u16) -> Result<Self, ConfigError> {
         Ok(Self {
             host: env.parse_or("BIND_ADDRESS", IpAddr::from([0, 0, 0, 0]))?,
@@ -130,6 +139,8 @@ impl HttpSettings {
             request_timeout: env.seconds_or("HTTP_REQUEST_TIMEOUT_SECS", Duration::from_secs(15))?,
             cors_origins: env.list("CORS_ALLOWED_ORIGINS")?,
             shutdown_grace: env.seconds_or("SHUTDOWN_GRACE_SECS", Duration::from_secs(20))?,
+            tls: ServerTls::from_env(env)?,
+            client_tls: ClientTls::from_env(env)?,
         })
     }
 }
@@ -156,6 +167,16 @@ mod tests {
     fn an_empty_setting_counts_as_unset() {
         let env = Env::from_pairs([("AUTH_PORT", "")]);
         assert_eq!(env.parse_or("AUTH_PORT", 8081u16).unwrap(), 8081);
+    }
+
+    #[test]
+    fn http_is_plain_unless_both_tls_files_are_set() {
+        let settings = HttpSettings::from_env(&Env::default(), "AUTH_PORT", 8081).unwrap();
+        assert!(settings.tls.is_none());
+        assert_eq!(settings.client_tls.extra_roots(), 0);
+        let half = Env::from_pairs([("TLS_CERT_FILE", "/etc/shopper/tls.crt")]);
+        let err = HttpSettings::from_env(&half, "AUTH_PORT", 8081).unwrap_err();
+        assert_eq!(err.name, "TLS_KEY_FILE");
     }
 
     #[test]

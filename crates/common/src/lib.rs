@@ -1,7 +1,7 @@
 //! Mechanisms every shopper service shares.
 //!
 //! Each module is one mechanism: configuration, telemetry, the error body, the HTTP stack,
-//! health and metrics, graceful shutdown, the database pool, JWT and role-based access.
+//! health and metrics, graceful shutdown, TLS, the database pool, JWT and role-based access.
 //! Business rules live in the services, never here.
 
 pub mod cli;
@@ -17,6 +17,7 @@ pub mod paging;
 pub mod rbac;
 pub mod shutdown;
 pub mod telemetry;
+pub mod tls;
 pub mod trace_context;
 
 pub use error::{AppError, FieldError, Problem};

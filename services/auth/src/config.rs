@@ -12,6 +12,7 @@ use messaging::{BrokerSettings, ConsumerSettings};
 use secrecy::ExposeSecret;
 
 use crate::domain::{Email, Password};
+pub use crate::throttle::{AddressQuota, ThrottleSettings};
 
 /// Everything the auth service needs to start.
 #[derive(Debug)]
@@ -37,6 +38,8 @@ pub struct AuthConfig {
     pub admin: Option<AdminAccount>,
     /// `PASSWORD_HASHING_CONCURRENCY`: hashes run at once (the number of cores).
     pub hashing_concurrency: usize,
+    /// `AUTH_RATE_LIMIT`, `AUTH_LOGIN_*`, `AUTH_REGISTER_*`, `AUTH_TRUSTED_PROXY_HOPS`.
+    pub throttle: ThrottleSettings,
 }
 
 /// The administrator created at start.
@@ -65,6 +68,7 @@ impl AuthConfig {
             refresh_ttl: positive(env, "JWT_REFRESH_TTL_SECS", Duration::from_secs(30 * 24 * 3600))?,
             admin: admin(env)?,
             hashing_concurrency,
+            throttle: ThrottleSettings::from_env(env)?,
         })
     }
 }
@@ -108,5 +112,29 @@ fn admin(env: &Env) -> Result<Option<AdminAccount>, ConfigError> {
             name: "SHOPPER_ADMIN_EMAIL".into(),
             problem: "is required when SHOPPER_ADMIN_PASSWORD is set".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_common_administrator_password_stops_the_start_naming_the_variable() {
+        let env = Env::from_pairs([
+            ("SHOPPER_ADMIN_EMAIL", "root@example.com"),
+            ("SHOPPER_ADMIN_PASSWORD", "Password123"),
+        ]);
+        let error = admin(&env).unwrap_err();
+        assert_eq!(error.name, "SHOPPER_ADMIN_PASSWORD");
+        assert_eq!(error.problem, "is malformed: is one of the most commonly used passwords");
+    }
+
+    #[test]
+    fn the_throttle_settings_are_part_of_the_config() {
+        let env = Env::from_pairs([("AUTH_RATE_LIMIT", "maybe")]);
+        assert_eq!(AuthConfig::from_env(&env).unwrap_err().name, "AUTH_RATE_LIMIT");
+        let env = Env::from_pairs([("AUTH_RATE_LIMIT", "off")]);
+        assert!(!AuthConfig::from_env(&env).unwrap().throttle.enabled);
     }
 }

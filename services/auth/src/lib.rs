@@ -13,6 +13,7 @@ mod routes;
 mod startup;
 mod state;
 mod store;
+mod throttle;
 mod tokens;
 
 pub use config::AuthConfig;

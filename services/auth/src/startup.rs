@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     AuthConfig, account_events::AccountChanges, admin, keys, passwords::PasswordHashing, routes,
-    state::AppState,
+    state::AppState, throttle::Throttle,
 };
 
 /// The auth schema's migrations, embedded in the binary.
@@ -41,6 +41,8 @@ impl common::cli::Service for App {
         let broker = Broker::new(config.broker.clone(), SERVICE);
         let consumer = consumer(&pool, &broker, &config);
         let outbox = Outbox::new();
+        // Keyed by the signing key, which every instance shares, so all count accounts alike.
+        let throttle = Throttle::new(&config.throttle, key.pkcs8_der())?;
         let state = AppState {
             pool: pool.clone(),
             outbox: outbox.clone(),
@@ -49,6 +51,7 @@ impl common::cli::Service for App {
             verifier: Arc::new(verifier),
             jwks: Arc::new(jwks),
             refresh_ttl: config.refresh_ttl,
+            throttle: Arc::new(throttle),
         };
         if let Some(account) = config.admin {
             admin::ensure(&state, account).await?;

@@ -5,7 +5,7 @@ use common::jwt::{JwkSet, TokenIssuer, TokenVerifier};
 use messaging::Outbox;
 use sqlx::MySqlPool;
 
-use crate::passwords::PasswordHashing;
+use crate::{passwords::PasswordHashing, throttle::Throttle};
 
 /// What every handler may reach.
 #[derive(Clone)]
@@ -17,6 +17,7 @@ pub(crate) struct AppState {
     pub(crate) verifier: Arc<TokenVerifier>,
     pub(crate) jwks: Arc<JwkSet>,
     pub(crate) refresh_ttl: Duration,
+    pub(crate) throttle: Arc<Throttle>,
 }
 
 impl FromRef<AppState> for Arc<TokenVerifier> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use common::{
     config::{ConfigError, Env, HttpSettings},
     db::DatabaseSettings,
+    tls::ClientTls,
 };
 use messaging::{BrokerSettings, ConsumerSettings};
 use secrecy::SecretString;
@@ -37,6 +38,9 @@ pub struct SendGridSettings {
     pub from_name: String,
     /// `SENDGRID_TIMEOUT_SECS` (10): the longest a send may take.
     pub timeout: Duration,
+    /// `TLS_CA_FILE`: roots trusted besides the platform's (a SendGrid stand-in or an egress
+    /// proxy with an internal CA).
+    pub tls: ClientTls,
 }
 
 impl MailerConfig {
@@ -50,8 +54,8 @@ impl MailerConfig {
         if !from_email.contains('@') {
             return Err(ConfigError::invalid("MAIL_FROM_EMAIL", "expected an email address"));
         }
+        let http = HttpSettings::from_env(env, "MAILER_PORT", 8085)?;
         Ok(Self {
-            http: HttpSettings::from_env(env, "MAILER_PORT", 8085)?,
             database: DatabaseSettings::from_env(env, "MAILER_DATABASE", "shopper_mailer")?,
             broker: BrokerSettings::from_env(env)?,
             consumer: ConsumerSettings::from_env(env)?,
@@ -61,7 +65,9 @@ impl MailerConfig {
                 from_email,
                 from_name: env.text("MAIL_FROM_NAME")?.unwrap_or_else(|| "shopper".into()),
                 timeout: env.seconds_or("SENDGRID_TIMEOUT_SECS", Duration::from_secs(10))?,
+                tls: http.client_tls.clone(),
             },
+            http,
         })
     }
 }

@@ -31,7 +31,10 @@ pub(crate) struct MailClient {
 
 impl MailClient {
     pub(crate) fn new(settings: &SendGridSettings) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+        // Peers are always verified: the platform's roots, plus TLS_CA_FILE's.
+        let http = settings
+            .tls
+            .client_builder()
             .timeout(settings.timeout)
             .connect_timeout(Duration::from_secs(5))
             .build()?;

@@ -35,8 +35,10 @@ impl common::cli::Service for App {
     async fn build(config: Self::Config) -> anyhow::Result<Self> {
         let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
         let broker = Broker::new(config.broker.clone(), SERVICE);
-        let verifier =
-            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
+        let verifier = TokenVerifier::new(
+            Arc::new(JwksClient::with_tls(config.jwks_url.clone(), &config.http.client_tls)?),
+            &config.tokens,
+        );
         let outbox = Outbox::new();
         let state = AppState { pool: pool.clone(), outbox: outbox.clone(), verifier: Arc::new(verifier) };
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());

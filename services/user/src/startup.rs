@@ -40,8 +40,10 @@ impl common::cli::Service for App {
         };
         let broker = Broker::new(config.broker.clone(), SERVICE);
         let consumer = consumer(&pool, &broker, &config);
-        let verifier =
-            TokenVerifier::new(Arc::new(JwksClient::new(config.jwks_url.clone())?), &config.tokens);
+        let verifier = TokenVerifier::new(
+            Arc::new(JwksClient::with_tls(config.jwks_url.clone(), &config.http.client_tls)?),
+            &config.tokens,
+        );
         let outbox = Outbox::new();
         let state = AppState {
             pool: pool.clone(),

@@ -1,10 +1,11 @@
 //! The HTTP mechanisms every service shares: the JSON extractor, the middleware stack,
-//! health and metrics routes, and serving with graceful shutdown.
+//! health and metrics routes, and serving (HTTP or HTTPS) with graceful shutdown.
 
 mod health;
 mod json;
 mod serve;
 mod stack;
+mod tls_listener;
 
 pub use health::{Probe, Readiness, health_routes};
 pub use json::{Json, Path, Query};

@@ -1,13 +1,15 @@
 //! Serving a router until shutdown: stop accepting, let in-flight requests finish within a
-//! grace period, then return.
+//! grace period, then return. Plain HTTP, or HTTPS when the settings carry a certificate: the
+//! same router, the same draining and the same `ConnectInfo<SocketAddr>` either way.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use axum::Router;
+use axum::{Router, serve::ListenerExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::tls_listener::TlsListener;
 use crate::config::HttpSettings;
 
 /// Binds the service's address. Port 0 picks a free port (tests).
@@ -17,7 +19,7 @@ pub async fn bind(settings: &HttpSettings) -> anyhow::Result<TcpListener> {
 }
 
 /// Serves until `shutdown` is cancelled, then drains in-flight requests for at most
-/// `settings.shutdown_grace`.
+/// `settings.shutdown_grace`. With `settings.tls` every connection must be TLS.
 pub async fn serve(
     service: &'static str,
     listener: TcpListener,
@@ -26,12 +28,21 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
-    tracing::info!(service, %address, "listening");
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    tracing::info!(service, %address, scheme, "listening");
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    let drain = shutdown.clone().cancelled_owned();
+    let server = match &settings.tls {
+        None => axum::serve(listener, app).with_graceful_shutdown(drain).into_future(),
+        // axum provides `ConnectInfo<SocketAddr>` for its own listeners and for any listener
+        // wrapped by `tap_io`; this no-op tap is what gives it to ours.
+        Some(tls) => axum::serve(TlsListener::new(listener, tls).tap_io(|_| {}), app)
+            .with_graceful_shutdown(drain)
+            .into_future(),
+    };
     let grace = settings.shutdown_grace;
     tokio::select! {
-        served = server.into_future() => served.context("server failed")?,
+        served = server => served.context("server failed")?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
             tracing::warn!(service, ?grace, "in-flight requests did not finish within the grace period");
         }

@@ -18,6 +18,7 @@ use jsonwebtoken::{
 use tokio::sync::{Mutex, RwLock};
 
 use super::KeySource;
+use crate::tls::ClientTls;
 
 /// Keys older than this are refetched on the next lookup.
 const MAX_AGE: Duration = Duration::from_secs(300);
@@ -39,9 +40,17 @@ pub struct JwksClient {
 }
 
 impl JwksClient {
-    /// A client for `url`, e.g. `http://auth:8081/.well-known/jwks.json`.
+    /// A client for `url`, e.g. `http://auth:8081/.well-known/jwks.json`; an `https` URL is
+    /// verified against the platform's roots.
     pub fn new(url: impl Into<String>) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+        Self::with_tls(url, &ClientTls::default())
+    }
+
+    /// A client for `url` that also trusts the extra roots of `tls` (`TLS_CA_FILE`: auth's
+    /// certificate may come from an internal CA).
+    pub fn with_tls(url: impl Into<String>, tls: &ClientTls) -> anyhow::Result<Self> {
+        let http = tls
+            .client_builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(2))
             .build()

@@ -1,6 +1,9 @@
 use secrecy::{ExposeSecret, SecretString};
 
-/// A password that meets the length rule. It stays secret: no `Debug` shows it.
+use super::common_passwords;
+
+/// A password that meets the length rule and is not one of the most commonly used. It stays
+/// secret: no `Debug` shows it.
 pub(crate) struct Password(SecretString);
 
 const MIN_CHARS: usize = 8;
@@ -14,6 +17,9 @@ impl Password {
         }
         if chars > MAX_CHARS {
             return Err("must be at most 128 characters");
+        }
+        if common_passwords::is_common(raw.expose_secret()) {
+            return Err("is one of the most commonly used passwords");
         }
         Ok(Self(raw))
     }
@@ -39,7 +45,7 @@ mod tests {
 
     #[test]
     fn passwords_from_8_to_128_characters_are_accepted() {
-        assert!(parse("12345678").is_ok());
+        assert!(parse("zq8!vlm3").is_ok());
         assert!(parse(&"x".repeat(128)).is_ok());
     }
 
@@ -47,6 +53,13 @@ mod tests {
     fn shorter_or_longer_passwords_are_refused() {
         assert!(parse("1234567").is_err());
         assert!(parse(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn the_most_common_passwords_are_refused_in_any_letter_case() {
+        assert_eq!(parse("password123").unwrap_err(), "is one of the most commonly used passwords");
+        assert_eq!(parse("Baseball").unwrap_err(), "is one of the most commonly used passwords");
+        assert!(parse("correct horse battery").is_ok());
     }
 
     #[test]

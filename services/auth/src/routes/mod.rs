@@ -36,10 +36,11 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The auth service's OpenAPI 3.1 document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    common::openapi::finish(api().into_openapi())
 }
 
 pub(crate) fn router(state: AppState) -> Router {
     let (router, openapi) = api().split_for_parts();
+    let openapi = common::openapi::finish(openapi);
     router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
 }

@@ -10,6 +10,7 @@ use crate::{
     domain::{Email, Password, PersonName},
     registration,
     state::AppState,
+    throttle::ClientAddress,
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -18,7 +19,7 @@ pub(crate) struct RegisterRequest {
     /// Case-insensitive; stored trimmed and lower-cased.
     #[schema(example = "ada@example.com", max_length = 254)]
     email: String,
-    /// 8 to 128 characters.
+    /// 8 to 128 characters, and not one of the 10,000 most common passwords.
     #[schema(value_type = String, format = Password, min_length = 8, max_length = 128)]
     password: SecretString,
     /// 1 to 100 characters.
@@ -45,13 +46,17 @@ pub(crate) struct AccountCreated {
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule, e.g. a password that is too short or one of the most commonly used", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 pub(crate) async fn register(
     State(state): State<AppState>,
+    client: ClientAddress,
     Json(request): Json<RegisterRequest>,
 ) -> Result<(StatusCode, Json<AccountCreated>), AppError> {
+    state.throttle.register_from(client)?;
     let mut errors = Vec::new();
     let email = Email::parse(&request.email).map_err(|m| errors.push(FieldError::new("email", m))).ok();
     let password =

@@ -10,4 +10,5 @@ mod login;
 mod register;
 mod session;
 mod startup;
+mod throttling;
 mod token_attacks;

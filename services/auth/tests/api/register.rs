@@ -106,3 +106,21 @@ async fn a_field_the_contract_does_not_have_is_refused_not_ignored() {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_common_password_in_any_letter_case_is_refused_with_422_saying_why() {
+    let app = TestApp::spawn().await;
+    for password in ["password123", "PassWord123", "QWERTYUIOP"] {
+        let response = app.register("ada@example.com", password).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        let problem = problem(response).await;
+        assert_eq!(
+            problem["errors"],
+            json!([{"field": "password", "message": "is one of the most commonly used passwords"}]),
+            "{password}"
+        );
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(count, 0);
+    assert_eq!(app.register("ada@example.com", PASSWORD).await.status(), StatusCode::CREATED);
+}

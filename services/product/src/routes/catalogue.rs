@@ -78,11 +78,11 @@ pub(crate) async fn create(
     let id = Uuid::now_v7();
     let now = Utc::now();
     let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    products::insert(&mut *tx, id, &spec, now).await.map_err(taken)?;
+    // The key first: a concurrent request with the same key waits on its row and then replays,
+    // instead of reaching the sku's unique index and answering 409.
     if let Some(key) = &key {
         match products::remember_key(&mut *tx, user.id, key, &spec.fingerprint(), id, now).await {
             Ok(()) => {}
-            // A concurrent request with this key got there first: answer as its replay.
             Err(error) if is_unique_violation(&error) => {
                 drop(tx);
                 let first = replay(&state, user.id, key, &spec).await?;
@@ -91,6 +91,7 @@ pub(crate) async fn create(
             Err(error) => return Err(anyhow::Error::from(error).into()),
         }
     }
+    products::insert(&mut *tx, id, &spec, now).await.map_err(taken)?;
     let product =
         products::find(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
     Outbox::stage(&mut tx, &created(&product)).await?;
