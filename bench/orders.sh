@@ -41,7 +41,7 @@ for port in 18081 18082 18083 18084 18085; do
 done
 
 export BENCH_AUTH_URL=http://127.0.0.1:18081 BENCH_PRODUCT_URL=http://127.0.0.1:18083 BENCH_ORDER_URL=http://127.0.0.1:18084
-drive() { "$CARGO_TARGET_DIR/release/shopper-bench" orders --duration "$DURATION" "$@" | tail -1; }
+drive() { "$CARGO_TARGET_DIR/release/shopper-bench" orders "$@" | tail -1; }
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 row() { # scenario load result
   local r=$3
@@ -51,16 +51,17 @@ row() { # scenario load result
 echo "warming up"
 drive --duration 5 --concurrency 8 >/dev/null
 echo "saturated: $CONCURRENCY orders in flight"
-saturated=$(drive --concurrency "$CONCURRENCY")
+saturated=$(drive --duration "$DURATION" --concurrency "$CONCURRENCY")
 echo "  $saturated"
 rate=$(field "$saturated" orders_per_sec | awk '{r = int($1 / 2); print (r < 1 ? 1 : r)}')
 echo "half the sustained rate: $rate orders/s"
-half=$(drive --rate "$rate")
+half=$(drive --duration "$DURATION" --rate "$rate")
 echo "  $half"
 echo "half the rate, RabbitMQ stopped for 5 s at 5 s"
 ( sleep 5; rabbitmqctl -q stop_app; sleep 5; rabbitmqctl -q start_app ) &
-restart=$(drive --rate "$rate")
-wait
+outage=$!
+restart=$(drive --duration "$DURATION" --rate "$rate")
+wait "$outage"
 echo "  $restart"
 rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$system/status")
 

@@ -76,7 +76,10 @@ pub async fn run(api: &Api, args: LoadArgs) -> anyhow::Result<bool> {
         products.push(api.product(&admin, &format!("LOAD-{run}-{i}"), STOCK, 100 + i as i64).await?);
     }
     let customers = crate::customers(api, args.customers.max(1)).await?;
-    let tally = Arc::new(Mutex::new(Tally { settle: Some(Histogram::new(3)?), ..Tally::default() }));
+    let tally = Arc::new(Mutex::new(Tally {
+        settle: Some(Histogram::new_with_bounds(1, 3_600_000_000, 3)?),
+        ..Tally::default()
+    }));
     let patience = Duration::from_secs(args.patience);
     let started = Instant::now();
     let until = started + Duration::from_secs(args.duration);

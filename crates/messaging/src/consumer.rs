@@ -20,7 +20,7 @@ use sqlx::{MySqlConnection, MySqlPool};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::{Broker, QueueNames, headers, topology::declare_consumer};
+use crate::{Broker, Outbox, QueueNames, headers, topology::declare_consumer};
 
 /// Why a handler did not apply an event.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +127,7 @@ pub struct Consumer {
     handler: Arc<dyn Handler>,
     settings: ConsumerSettings,
     names: QueueNames,
+    outbox: Option<Outbox>,
 }
 
 enum Outcome {
@@ -146,7 +147,14 @@ impl Consumer {
         settings: ConsumerSettings,
     ) -> Self {
         let names = broker.queue_names(service);
-        Self { service, pool, broker, handler: Arc::new(handler), settings, names }
+        Self { service, pool, broker, handler: Arc::new(handler), settings, names, outbox: None }
+    }
+
+    /// Wakes this service's outbox relay after each handled message, so events a handler stages
+    /// go out at once instead of at the relay's next poll (a saga step each way).
+    pub fn waking(mut self, outbox: Outbox) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     /// Declares this consumer's queues and bindings. Run it before any
@@ -350,6 +358,9 @@ impl Consumer {
         }
         self.handler.handle(envelope, &mut tx).await?;
         tx.commit().await?;
+        if let Some(outbox) = &self.outbox {
+            outbox.wake();
+        }
         self.handler.committed(envelope);
         Ok(true)
     }

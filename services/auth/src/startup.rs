@@ -39,8 +39,8 @@ impl common::cli::Service for App {
         let jwks = JwkSet { keys: vec![key.public_jwk()] };
         let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
         let broker = Broker::new(config.broker.clone(), SERVICE);
-        let consumer = consumer(&pool, &broker, &config);
         let outbox = Outbox::new();
+        let consumer = consumer(&pool, &broker, &config).waking(outbox.clone());
         // Keyed by the signing key, which every instance shares, so all count accounts alike.
         let throttle = Throttle::new(&config.throttle, key.pkcs8_der())?;
         let state = AppState {

@@ -52,9 +52,10 @@ impl common::cli::Service for App {
         };
         let timeout =
             PendingTimeout { pool: pool.clone(), outbox: outbox.clone(), timeout: config.pending_timeout };
+        let consumer = consumer(&pool, &broker, &config, settlements).waking(outbox.clone());
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
         let workers = Workers::new(broker.clone())
-            .with_consumer(consumer(&pool, &broker, &config, settlements))
+            .with_consumer(consumer)
             .await
             .with_relay(relay)
             .with_task(|stop| timeout.run(stop));

@@ -41,11 +41,9 @@ impl common::cli::Service for App {
         );
         let outbox = Outbox::new();
         let state = AppState { pool: pool.clone(), outbox: outbox.clone(), verifier: Arc::new(verifier) };
+        let consumer = consumer(&pool, &broker, &config).waking(outbox.clone());
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone())
-            .with_consumer(consumer(&pool, &broker, &config))
-            .await
-            .with_relay(relay);
+        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker);
         let router =
             http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);

@@ -39,7 +39,6 @@ impl common::cli::Service for App {
             None => PiiKeys::local(&pool).await?,
         };
         let broker = Broker::new(config.broker.clone(), SERVICE);
-        let consumer = consumer(&pool, &broker, &config);
         let verifier = TokenVerifier::new(
             Arc::new(JwksClient::with_tls(config.jwks_url.clone(), &config.http.client_tls)?),
             &config.tokens,
@@ -51,6 +50,7 @@ impl common::cli::Service for App {
             keys: Arc::new(keys),
             verifier: Arc::new(verifier),
         };
+        let consumer = consumer(&pool, &broker, &config).waking(outbox.clone());
         let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
         let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());

@@ -110,6 +110,11 @@ impl Stack {
             shutdown,
             product_shutdown,
         };
+        // Under load a service may start consuming (and so have its queues) only after a few
+        // seconds; events published before that would find no queue. Start from consuming services.
+        for service in ["auth", "user", "product", "order"] {
+            testkit::wait_for_consumer(&format!("{prefix}{service}.events")).await;
+        }
         // The admin's profile arrives like anyone's: wait for it, so tests start from a settled state.
         let admin = stack.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let admin_id = stack.me(&admin).await;
@@ -135,6 +140,8 @@ impl Stack {
         self.product_shutdown = self.shutdown.child_token();
         let env = Env::from_pairs(self.env.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         self.product = start_product(&env, &self.auth, &self.product_shutdown).await;
+        let prefix = env.text("AMQP_QUEUE_PREFIX").unwrap().unwrap_or_default();
+        testkit::wait_for_consumer(&format!("{prefix}product.events")).await;
     }
 
     pub async fn register(&self, email: &str) -> String {
@@ -265,7 +272,7 @@ impl Stack {
     /// Waits until `GET /user/{id}` answers `status` (events take a moment).
     pub async fn eventually_status(&self, token: &str, id: &str, status: StatusCode) {
         let mut last = StatusCode::IM_A_TEAPOT;
-        for _ in 0..200 {
+        for _ in 0..400 {
             last = self.call(reqwest::Method::GET, &format!("/user/{id}"), Some(token), None).await.status();
             if last == status {
                 return;
@@ -275,13 +282,13 @@ impl Stack {
         panic!("GET /user/{id} answered {last}, never {status}");
     }
 
-    /// Polls `check` until it holds, for up to ten seconds.
+    /// Polls `check` until it holds, for up to twenty seconds.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if check().await {
                 return;
             }

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Reads next to the database's own limit, reads while sign-ins saturate auth, and each
+# service's memory.
+#
+#   bench/reads.sh            # DURATION=20s per run, CONNECTIONS=32
+#
+# Starts the five release binaries, each its own process, on ports 18081-18085 against scratch
+# schemas (shopper_*_bench) and their own exchange and queues on the local MySQL/MariaDB and
+# RabbitMQ, seeds one product and one customer, and measures with wrk (Debian package `wrk`) and
+# sysbench (Debian package `sysbench`), installing them when missing. Writes the reads section of
+# docs/BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+
+DURATION=${DURATION:-20s}
+CONNECTIONS=${CONNECTIONS:-32}
+MYSQL=(mysql --user=root --host=127.0.0.1 --batch --skip-column-names)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+SERVICES=(auth user product order mailer)
+declare -A PORTS=([auth]=18081 [user]=18082 [product]=18083 [order]=18084 [mailer]=18085)
+declare -A BINARIES=([auth]=auth-service [user]=user-service [product]=product-service [order]=order-service [mailer]=mailer)
+
+for tool in wrk sysbench; do
+  command -v "$tool" >/dev/null || { sudo -n true 2>/dev/null && sudo apt-get install -y "$tool" || apt-get install -y "$tool"; }
+done
+cargo build --release --locked -p auth -p user -p product -p order -p mailer
+
+declare -A PIDS=()
+drop_all() {
+  for service in "${SERVICES[@]}"; do "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS shopper_${service}_bench"; done
+  "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS sbtest_bench"
+  rabbitmqctl -q list_queues name 2>/dev/null | { grep '^bench\.' || true; } | while read -r queue; do
+    rabbitmqctl -q delete_queue "$queue" >/dev/null
+  done
+}
+stop_all() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  drop_all
+}
+drop_all
+trap stop_all EXIT
+
+export AMQP_EXCHANGE=bench.events AMQP_QUEUE_PREFIX=bench. AUTH_RATE_LIMIT=off RUST_LOG=warn \
+  AUTH_JWKS_URL=http://127.0.0.1:18081/.well-known/jwks.json \
+  SHOPPER_ADMIN_EMAIL=bench-admin@shop.example SHOPPER_ADMIN_PASSWORD="bench admin password"
+# Consumers first, so their queues exist before anything is published.
+for service in mailer user product order auth; do
+  upper=${service^^}
+  env "${upper}_PORT=${PORTS[$service]}" "${upper}_DATABASE=shopper_${service}_bench" \
+    "$CARGO_TARGET_DIR/release/${BINARIES[$service]}" >"/tmp/bench-$service.log" 2>&1 &
+  PIDS[$service]=$!
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:${PORTS[$service]}/health/ready" >/dev/null && break; sleep 0.5; done
+done
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+admin=$(curl -fsS localhost:18081/auth/login -H 'content-type: application/json' \
+  -d '{"email":"bench-admin@shop.example","password":"bench admin password"}' | json '["access_token"]')
+product=$(curl -fsS localhost:18083/product -H 'content-type: application/json' -H "authorization: Bearer $admin" \
+  -d '{"sku":"READ-1","name":"Walnut desk lamp","description":"A lamp for reading benchmarks","price_cents":4500,"stock":10,"category":"lighting"}' | json '["id"]')
+export LOGIN_EMAIL=reader@shop.example LOGIN_PASSWORD="reader password 1"
+user=$(curl -fsS localhost:18081/auth/register -H 'content-type: application/json' \
+  -d "{\"email\":\"$LOGIN_EMAIL\",\"password\":\"$LOGIN_PASSWORD\",\"name\":\"Bench Reader\"}" | json '["id"]')
+token=$(curl -fsS localhost:18081/auth/login -H 'content-type: application/json' \
+  -d "{\"email\":\"$LOGIN_EMAIL\",\"password\":\"$LOGIN_PASSWORD\"}" | json '["access_token"]')
+for _ in $(seq 1 100); do
+  curl -fs "localhost:18082/user/$user" -H "authorization: Bearer $token" >/dev/null && break
+  sleep 0.1
+done
+sleep 2
+declare -A IDLE=()
+for service in "${SERVICES[@]}"; do IDLE[$service]=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
+
+# "p50 p99 p99.9 requests/s errors requests" of one wrk run.
+run_wrk() { # connections url [wrk options...]
+  local connections=$1 url=$2
+  shift 2
+  wrk -t2 -c"$connections" -d"$DURATION" -s bench/wrk/report.lua "$@" "$url" | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+}
+row() { # scenario connections "p50 p99 p999 rps errors requests"
+  read -r p50 p99 p999 rps errors _ <<<"$3"
+  echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |"
+}
+
+echo "product read"
+product_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18083/product/$product")
+echo "  $product_read"
+sleep 3
+echo "user read (authenticated)"
+user_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token")
+echo "  $user_read"
+sleep 3
+
+echo "MariaDB point selects (sysbench)"
+"${MYSQL[@]}" -e "CREATE DATABASE sbtest_bench"
+SYSBENCH=(sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-user=root --mysql-db=sbtest_bench
+  --tables=1 --table-size=100000 --db-ps-mode=auto)
+"${SYSBENCH[@]}" prepare >/dev/null
+point_selects=$("${SYSBENCH[@]}" --threads="$CONNECTIONS" --time="${DURATION%s}" --percentile=99 run)
+db_qps=$(awk '/queries:/ {gsub(/[()]/, "", $3); print $3}' <<<"$point_selects")
+db_p99=$(awk '/99th percentile:/ {print $3}' <<<"$point_selects")
+echo "  $db_qps queries/s, p99 $db_p99 ms"
+sleep 3
+
+half=$((CONNECTIONS / 2))
+echo "product read at $half connections, alone"
+alone=$(run_wrk "$half" "http://127.0.0.1:18083/product/$product")
+echo "  $alone"
+sleep 3
+echo "product read at $half connections while $half connections sign in"
+wrk -t1 -c"$half" -d"$(( ${DURATION%s} + 4 ))s" -s bench/wrk/login.lua "http://127.0.0.1:18081/auth/login" \
+  | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}' >/tmp/bench-login.txt &
+login_load=$!
+sleep 2
+during=$(run_wrk "$half" "http://127.0.0.1:18083/product/$product")
+wait "$login_load"
+login=$(cat /tmp/bench-login.txt)
+echo "  reads $during; logins $login"
+
+declare -A PEAK=()
+for service in "${SERVICES[@]}"; do PEAK[$service]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
+
+ratio() { python3 -c "print(f'{float($1) / float($2):.2f}')"; }
+read -r _ product_p99 _ product_rps _ <<<"$product_read"
+read -r _ alone_p99 _ _ _ <<<"$alone"
+read -r _ during_p99 _ _ _ <<<"$during"
+{
+  echo "## Reads, sign-ins and memory"
+  echo
+  echo "\`bench/reads.sh\` on $(date -u +%Y-%m-%d): the five release binaries, one process each, wrk for $DURATION per"
+  echo "row, sysbench on the same MariaDB; \`AUTH_RATE_LIMIT=off\` so sign-ins are not throttled."
+  echo
+  echo "| scenario | connections | requests/s | p50 | p99 | p99.9 | errors |"
+  echo "|---|---|---|---|---|---|---|"
+  row "\`GET /product/{id}\`" "$CONNECTIONS" "$product_read"
+  row "\`GET /user/{id}\` (bearer token)" "$CONNECTIONS" "$user_read"
+  echo "| MariaDB \`oltp_point_select\` (sysbench) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | |"
+  row "\`GET /product/{id}\` alone" "$half" "$alone"
+  row "\`GET /product/{id}\` during sign-ins" "$half" "$during"
+  row "\`POST /auth/login\` saturated (argon2)" "$half" "$login"
+  echo
+  echo "- The product read serves $(ratio "$product_rps" "$db_qps")x MariaDB's own point-select rate (target: at least 0.6x),"
+  echo "  and $(ratio "$product_rps" 1800)x the 1.8k requests/s of the original Node.js \`GET /user/:id\` (target: at least 5x)."
+  echo "- Saturated sign-ins raise the product read's p99 $(ratio "$during_p99" "$alone_p99")x (target: at most 3x)."
+  echo
+  echo "| service | idle RSS | peak RSS |"
+  echo "|---|---|---|"
+  for service in "${SERVICES[@]}"; do echo "| $service | ${IDLE[$service]} MiB | ${PEAK[$service]} MiB |"; done
+} | write_section reads
