@@ -69,14 +69,23 @@ impl Stack {
             ("RETRY_DELAYS_MS", "50,100,200"),
             ("USER_PII_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
             ("ORDER_PENDING_TIMEOUT_SECS", timeout.as_str()),
+            // Every client of these tests is 127.0.0.1; per-address limits are auth's own tests' subject.
+            ("AUTH_LOGIN_PER_ADDRESS_BURST", "10000"),
+            ("AUTH_REGISTER_PER_ADDRESS_BURST", "10000"),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
         let env = Env::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         let expiry = Some(Duration::from_secs(60));
+        // As deployments do: every service's migrate step (schema and queues) before any runs, so
+        // no event, the admin's registration included, is published before its queues exist.
         let mut auth_config = auth::App::config(&env).unwrap();
         auth_config.consumer.idle_queue_expiry = expiry;
+        auth::migrate(&auth_config).await.unwrap();
+        migrate_user(&env).await;
+        migrate_product(&env).await;
+        migrate_order(&env).await;
         let auth = auth::App::build(auth_config).await.unwrap();
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
         let mut user_config = user::App::config(&env).unwrap();
@@ -317,4 +326,22 @@ async fn start_product(env: &Env, auth_url: &str, shutdown: &CancellationToken) 
     let url = format!("http://127.0.0.1:{}", product.port());
     tokio::spawn(product.run(shutdown.clone()));
     url
+}
+
+async fn migrate_user(env: &Env) {
+    let mut config = user::App::config(env).unwrap();
+    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
+    user::migrate(&config).await.unwrap();
+}
+
+async fn migrate_product(env: &Env) {
+    let mut config = product::App::config(env).unwrap();
+    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
+    product::migrate(&config).await.unwrap();
+}
+
+async fn migrate_order(env: &Env) {
+    let mut config = order::App::config(env).unwrap();
+    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
+    order::migrate(&config).await.unwrap();
 }
