@@ -150,6 +150,20 @@ mod tests {
         assert_eq!(refused.status(), http::StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
 
+    #[tokio::test]
+    async fn deeply_nested_json_is_a_400_not_a_crash() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Anything {
+            a: serde_json::Value,
+        }
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(5000), "]".repeat(5000));
+        let request =
+            Request::builder().header(header::CONTENT_TYPE, "application/json").body(deep.into()).unwrap();
+        let refused = Json::<Anything>::from_request(request, &()).await.unwrap_err();
+        assert_eq!(refused.status(), http::StatusCode::BAD_REQUEST);
+    }
+
     #[test]
     fn an_unknown_field_is_named_with_its_path() {
         let top = "Failed to deserialize the JSON body into the target type: unknown field `role2`, expected one of `name` at line 1 column 9";

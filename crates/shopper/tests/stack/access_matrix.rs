@@ -242,3 +242,25 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_access_rules_say() {
         }
     }
 }
+
+/// Every parameter but a path's is optional and documented where clients send it, so generated
+/// clients and fuzzers do not send list filters as path segments or as required values.
+#[test]
+fn list_parameters_are_documented_as_optional_query_parameters() {
+    for document in [auth::openapi(), user::openapi(), product::openapi(), order::openapi()] {
+        let json = serde_json::to_value(&document).unwrap();
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    let name = parameter["name"].as_str().unwrap();
+                    let place = parameter["in"].as_str().unwrap();
+                    let required = parameter["required"].as_bool().unwrap_or(false);
+                    let in_path = path.contains(&format!("{{{name}}}"));
+                    let expected = if in_path { ("path", true) } else { (place, false) };
+                    assert_eq!((place, required), expected, "{method} {path}: {name}");
+                    assert!(in_path || place != "path", "{method} {path}: {name} is not in the path");
+                }
+            }
+        }
+    }
+}
