@@ -29,3 +29,15 @@ machine_line() {
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(mysql --user=root --host=127.0.0.1 --batch --skip-column-names -e 'SELECT VERSION()'); load generators on the same machine. Each section names the command that produced it and the day it ran."
 }
+
+# Drops the scratch schemas (shopper_<service>_bench) and the bench.* queues a benchmark system
+# leaves behind.
+drop_bench_system() {
+  local service
+  for service in auth user product order mailer; do
+    mysql --user=root --host=127.0.0.1 -e "DROP DATABASE IF EXISTS shopper_${service}_bench"
+  done
+  rabbitmqctl -q list_queues name 2>/dev/null | { grep '^bench\.' || true; } | while read -r queue; do
+    rabbitmqctl -q delete_queue "$queue" >/dev/null
+  done
+}

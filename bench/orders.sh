@@ -15,18 +15,10 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-20}
 CONCURRENCY=${CONCURRENCY:-32}
-MYSQL=(mysql --user=root --host=127.0.0.1 --batch --skip-column-names)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-SERVICES=(auth user product order mailer)
 
 cargo build --release --locked -p shopper -p bench
-drop_all() {
-  for service in "${SERVICES[@]}"; do "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS shopper_${service}_bench"; done
-  rabbitmqctl -q list_queues name 2>/dev/null | { grep '^bench\.' || true; } | while read -r queue; do
-    rabbitmqctl -q delete_queue "$queue" >/dev/null
-  done
-}
-drop_all
+drop_bench_system
 
 export SHOPPER_ADMIN_EMAIL=bench-admin@shop.example SHOPPER_ADMIN_PASSWORD="bench admin password"
 env AUTH_PORT=18081 USER_PORT=18082 PRODUCT_PORT=18083 ORDER_PORT=18084 MAILER_PORT=18085 \
@@ -35,7 +27,7 @@ env AUTH_PORT=18081 USER_PORT=18082 PRODUCT_PORT=18083 ORDER_PORT=18084 MAILER_P
   AMQP_EXCHANGE=bench.events AMQP_QUEUE_PREFIX=bench. AUTH_JWKS_URL=http://127.0.0.1:18081/.well-known/jwks.json \
   AUTH_RATE_LIMIT=off RUST_LOG=warn "$CARGO_TARGET_DIR/release/shopper" >/tmp/shopper-bench.log 2>&1 &
 system=$!
-trap 'kill $system 2>/dev/null || true; wait $system 2>/dev/null || true; drop_all' EXIT
+trap 'kill $system 2>/dev/null || true; wait $system 2>/dev/null || true; drop_bench_system' EXIT
 for port in 18081 18082 18083 18084 18085; do
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
 done

@@ -28,11 +28,8 @@ cargo build --release --locked -p auth -p user -p product -p order -p mailer
 
 declare -A PIDS=()
 drop_all() {
-  for service in "${SERVICES[@]}"; do "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS shopper_${service}_bench"; done
+  drop_bench_system
   "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS sbtest_bench"
-  rabbitmqctl -q list_queues name 2>/dev/null | { grep '^bench\.' || true; } | while read -r queue; do
-    rabbitmqctl -q delete_queue "$queue" >/dev/null
-  done
 }
 stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
