@@ -15,6 +15,12 @@ use crate::config::{ConfigError, Env};
 /// MySQL's "unknown database" error number.
 const ER_BAD_DB_ERROR: u16 = 1049;
 
+/// A pooled connection idle this long is pinged before use. sqlx's default pings on every
+/// checkout, an extra round trip per query that costs a busy service a third of its reads;
+/// a connection in steady use has just proved itself, and one that has sat idle (through a
+/// server restart or a proxy's idle cut) is checked before it is handed out.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Where a service keeps its data.
 #[derive(Clone)]
 pub struct DatabaseSettings {
@@ -71,7 +77,16 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<MySqlPool> {
     let options = settings.server.clone().database(&settings.schema);
     let pool_options = MySqlPoolOptions::new()
         .max_connections(settings.max_connections)
-        .acquire_timeout(Duration::from_secs(5));
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        });
     match pool_options.clone().connect_with(options.clone()).await {
         Ok(pool) => Ok(pool),
         Err(sqlx::Error::Database(e))
