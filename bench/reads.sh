@@ -65,7 +65,8 @@ for _ in $(seq 1 100); do
   curl -fs "localhost:18082/user/$user" -H "authorization: Bearer $token" >/dev/null && break
   sleep 0.1
 done
-sleep 2
+# jemalloc hands freed pages back after a second; give the start-up's garbage that long.
+sleep 3
 declare -A IDLE=()
 for service in "${SERVICES[@]}"; do IDLE[$service]=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
 
@@ -75,17 +76,42 @@ run_wrk() { # connections url [wrk options...]
   shift 2
   wrk -t2 -c"$connections" -d"$DURATION" -s bench/wrk/report.lua "$@" "$url" | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
 }
+# CPU time (ms) a process has used so far, from /proc: user + system clock ticks.
+TICK_MS=$((1000 / $(getconf CLK_TCK)))
+cpu_ms() { awk -v tick="$TICK_MS" '{print ($14 + $15) * tick}' "/proc/$1/stat"; }
+MARIADB_PID=$(pgrep -xo mariadbd || pgrep -xo mysqld)
+# "<service µs> <MariaDB µs>" of CPU per request, from the CPU used over one measured run.
+per_request() { # service_before mariadb_before service_pid requests
+  python3 -c "print(f'{($(cpu_ms "$3") - $1) * 1000 / $4:.0f} {($(cpu_ms "$MARIADB_PID") - $2) * 1000 / $4:.0f}')"
+}
+
 row() { # scenario connections "p50 p99 p999 rps errors requests"
   read -r p50 p99 p999 rps errors _ <<<"$3"
   echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |"
 }
 
 echo "product read"
+# The commands MariaDB has run so far: statement executions and pings (Com_admin_commands).
+commands() {
+  "${MYSQL[@]}" -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_stmt_execute', 'Com_admin_commands')" \
+    | awk '{c[$1] = $2} END {print c["Com_stmt_execute"], c["Com_admin_commands"]}'
+}
+
+read -r executes_before pings_before <<<"$(commands)"
+service_cpu=$(cpu_ms "${PIDS[product]}") db_cpu=$(cpu_ms "$MARIADB_PID")
 product_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18083/product/$product")
+read -r product_cpu product_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[product]}" "$(cut -d' ' -f6 <<<"$product_read")")"
+read -r executes_after pings_after <<<"$(commands)"
+product_requests=$(cut -d' ' -f6 <<<"$product_read")
+per_read() { python3 -c "print(f'{($1) / $product_requests:.2f}')"; }
+executes_per_read=$(per_read "$executes_after - $executes_before")
+pings_per_read=$(per_read "$pings_after - $pings_before")
 echo "  $product_read"
 sleep 3
 echo "user read (authenticated)"
+service_cpu=$(cpu_ms "${PIDS[user]}") db_cpu=$(cpu_ms "$MARIADB_PID")
 user_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token")
+read -r user_cpu user_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[user]}" "$(cut -d' ' -f6 <<<"$user_read")")"
 echo "  $user_read"
 sleep 3
 
@@ -94,8 +120,11 @@ echo "MariaDB point selects (sysbench)"
 SYSBENCH=(sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-user=root --mysql-db=sbtest_bench
   --tables=1 --table-size=100000 --db-ps-mode=auto)
 "${SYSBENCH[@]}" prepare >/dev/null
+db_cpu=$(cpu_ms "$MARIADB_PID")
 point_selects=$("${SYSBENCH[@]}" --threads="$CONNECTIONS" --time="${DURATION%s}" --percentile=99 run)
 db_qps=$(awk '/queries:/ {gsub(/[()]/, "", $3); print $3}' <<<"$point_selects")
+db_queries=$(awk '/queries:/ {print $2}' <<<"$point_selects")
+point_select_cpu=$(python3 -c "print(f'{($(cpu_ms "$MARIADB_PID") - $db_cpu) * 1000 / $db_queries:.0f}')")
 db_p99=$(awk '/99th percentile:/ {print $3}' <<<"$point_selects")
 echo "  $db_qps queries/s, p99 $db_p99 ms"
 sleep 3
@@ -117,6 +146,9 @@ echo "  reads $during; logins $login"
 
 declare -A PEAK=()
 for service in "${SERVICES[@]}"; do PEAK[$service]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
+sleep 5
+declare -A AFTER=()
+for service in "${SERVICES[@]}"; do AFTER[$service]=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
 
 ratio() { python3 -c "print(f'{float($1) / float($2):.2f}')"; }
 read -r _ _ _ product_rps _ <<<"$product_read"
@@ -143,7 +175,21 @@ read -r _ during_p99 _ _ _ <<<"$during"
   echo "  (target: at least 5x)."
   echo "- Saturated sign-ins raise the product read's p99 $(ratio "$during_p99" "$alone_p99")x (target: at most 3x)."
   echo
-  echo "| service | idle RSS | peak RSS |"
-  echo "|---|---|---|"
-  for service in "${SERVICES[@]}"; do echo "| $service | ${IDLE[$service]} MiB | ${PEAK[$service]} MiB |"; done
+  echo "CPU time per request, from the processes' own counters over each run: the product read took"
+  echo "$product_cpu µs in product-service and $product_db_cpu µs in MariaDB, the user read $user_cpu µs in user-service and"
+  echo "$user_db_cpu µs in MariaDB; a sysbench point select took $point_select_cpu µs in MariaDB. Per product read"
+  echo "MariaDB ran $executes_per_read statement executions and $pings_per_read pings."
+  echo
+  echo "Why the product read stays below the point-select rate: the load generator, the service and MariaDB"
+  echo "share two cores, and a read is an HTTP exchange plus a database exchange where sysbench makes only the"
+  echo "latter. MariaDB itself spends more per read than per point select because sqlx pings every connection"
+  echo "it takes back into its pool (the pings above; sqlx has no setting to turn that off), so each read is two"
+  echo "commands for the database. The services no longer ping on checkout as well (sqlx's default), which was"
+  echo "a third command per read."
+  echo
+  echo "| service | idle RSS | peak RSS | RSS 5 s after the runs |"
+  echo "|---|---|---|---|"
+  for service in "${SERVICES[@]}"; do
+    echo "| $service | ${IDLE[$service]} MiB | ${PEAK[$service]} MiB | ${AFTER[$service]} MiB |"
+  done
 } | write_section reads

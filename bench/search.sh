@@ -74,11 +74,8 @@ SQL
 }
 
 # "p50 p99 requests/s errors" of one wrk run.
-measure() { # url
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" | awk '
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-    /Non-2xx or 3xx responses/ {errors+=$NF} /Socket errors/ {errors+=1}
-    END {printf "%s %s %s %d\n", p50, p99, rps, errors}'
+measure() { # url -> "p50 p99 p99.9 requests/s errors requests"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/report.lua "$1" | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
 }
 
 results=()
@@ -98,9 +95,9 @@ for size in $SIZES; do
     sleep 5
     name=${scenario%%|*}
     path=${scenario#*|}
-    read -r p50 p99 rps errors < <(measure "http://127.0.0.1:$PORT$path")
-    echo "  $name: p50 $p50, p99 $p99, $rps req/s, $errors errors"
-    results+=("| $size | $name | \`$path\` | $rps | $p50 | $p99 | $errors |")
+    read -r p50 p99 p999 rps errors _ < <(measure "http://127.0.0.1:$PORT$path")
+    echo "  $name: p50 $p50 ms, p99 $p99 ms, $rps req/s, $errors errors"
+    results+=("| $size | $name | \`$path\` | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |")
   done
 done
 
@@ -108,10 +105,10 @@ done
   echo "## Product search and read by catalogue size"
   echo
   echo "\`bench/search.sh\` on $(date -u +%Y-%m-%d): one release product-service, wrk with $CONNECTIONS connections"
-  echo "for $DURATION per row."
+  echo "for $DURATION per row. Peak RSS of the product-service: $(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$service/status") MiB."
   echo
-  echo "| products | scenario | request | requests/s | p50 | p99 | errors |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| products | scenario | request | requests/s | p50 | p99 | p99.9 | errors |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${results[@]}"
   echo
   echo "Searches go through the FULLTEXT index (\`MATCH(name, description) AGAINST ('+walnut* +lamp*' IN BOOLEAN"
