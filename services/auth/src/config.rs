@@ -38,6 +38,8 @@ pub struct AuthConfig {
     pub admin: Option<AdminAccount>,
     /// `PASSWORD_HASHING_CONCURRENCY`: hashes run at once (the number of cores).
     pub hashing_concurrency: usize,
+    /// `PASSWORD_HASHING_QUEUE`: requests that may wait for a hash (64 per concurrent hash).
+    pub hashing_queue: usize,
     /// `AUTH_RATE_LIMIT`, `AUTH_LOGIN_*`, `AUTH_REGISTER_*`, `AUTH_TRUSTED_PROXY_HOPS`.
     pub throttle: ThrottleSettings,
 }
@@ -57,6 +59,10 @@ impl AuthConfig {
         if hashing_concurrency == 0 {
             return Err(ConfigError::invalid("PASSWORD_HASHING_CONCURRENCY", "must be at least 1"));
         }
+        let hashing_queue = env.parse_or(
+            "PASSWORD_HASHING_QUEUE",
+            hashing_concurrency.saturating_mul(crate::passwords::WAITING_PER_SLOT),
+        )?;
         Ok(Self {
             http: HttpSettings::from_env(env, "AUTH_PORT", 8081)?,
             database: DatabaseSettings::from_env(env, "AUTH_DATABASE", "shopper_auth")?,
@@ -68,6 +74,7 @@ impl AuthConfig {
             refresh_ttl: positive(env, "JWT_REFRESH_TTL_SECS", Duration::from_secs(30 * 24 * 3600))?,
             admin: admin(env)?,
             hashing_concurrency,
+            hashing_queue,
             throttle: ThrottleSettings::from_env(env)?,
         })
     }

@@ -46,7 +46,7 @@ impl common::cli::Service for App {
         let state = AppState {
             pool: pool.clone(),
             outbox: outbox.clone(),
-            passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency)?),
+            passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency, config.hashing_queue)?),
             issuer: Arc::new(TokenIssuer::new(key, config.tokens, config.access_ttl)),
             verifier: Arc::new(verifier),
             jwks: Arc::new(jwks),
