@@ -71,6 +71,8 @@ rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$system/status")
   row "half the sustained rate" "$rate/s" "$half"
   row "RabbitMQ stopped 5 s mid-run" "$rate/s" "$restart"
   echo
+  echo "- Settle p99 at half the sustained rate: $(field "$half" p99_ms) ms (target: under 100 ms)."
+  echo
   echo "\"stuck\" counts orders still pending after 120 s; \"stock exact\" means the units taken from the"
   echo "products equal the confirmed orders. Peak RSS of the \`shopper\` process: $rss. In the RabbitMQ row every"
   echo "order placed from the stop on waited until the broker served its queues again, which took far longer than"

@@ -193,4 +193,6 @@ read -r _ during_p99 _ _ _ <<<"$during"
   for service in "${SERVICES[@]}"; do
     echo "| $service | ${IDLE[$service]} MiB | ${PEAK[$service]} MiB | ${AFTER[$service]} MiB |"
   done
+  echo
+  echo "- Largest idle RSS: $(printf '%s\n' "${IDLE[@]}" | sort -n | tail -1) MiB (target: under 30 MiB per service)."
 } | write_section reads
