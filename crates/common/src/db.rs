@@ -16,9 +16,9 @@ use crate::config::{ConfigError, Env};
 const ER_BAD_DB_ERROR: u16 = 1049;
 
 /// A pooled connection idle this long is pinged before use. sqlx's default pings on every
-/// checkout, an extra round trip per query that costs a busy service a third of its reads;
-/// a connection in steady use has just proved itself, and one that has sat idle (through a
-/// server restart or a proxy's idle cut) is checked before it is handed out.
+/// checkout, an extra database round trip per query; a connection in steady use has just proved
+/// itself, and one that has sat idle (through a server restart or a proxy's idle cut) is checked
+/// before it is handed out.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Where a service keeps its data.

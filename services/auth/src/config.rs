@@ -51,18 +51,24 @@ pub struct AdminAccount {
     pub(crate) password: Password,
 }
 
+/// Upper bounds of the hashing settings: far beyond any machine, well inside what a semaphore
+/// can count.
+const MAX_HASHING: usize = 1024;
+const MAX_HASHING_QUEUE: usize = 100_000;
+
 impl AuthConfig {
     /// Reads every setting, failing on the first missing or malformed one.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let hashing_concurrency = env.parse_or("PASSWORD_HASHING_CONCURRENCY", cores)?;
-        if hashing_concurrency == 0 {
-            return Err(ConfigError::invalid("PASSWORD_HASHING_CONCURRENCY", "must be at least 1"));
+        if !(1..=MAX_HASHING).contains(&hashing_concurrency) {
+            return Err(ConfigError::invalid("PASSWORD_HASHING_CONCURRENCY", "use 1 to 1024"));
         }
-        let hashing_queue = env.parse_or(
-            "PASSWORD_HASHING_QUEUE",
-            hashing_concurrency.saturating_mul(crate::passwords::WAITING_PER_SLOT),
-        )?;
+        let hashing_queue =
+            env.parse_or("PASSWORD_HASHING_QUEUE", hashing_concurrency * crate::passwords::WAITING_PER_SLOT)?;
+        if hashing_queue > MAX_HASHING_QUEUE {
+            return Err(ConfigError::invalid("PASSWORD_HASHING_QUEUE", "use 0 to 100000"));
+        }
         Ok(Self {
             http: HttpSettings::from_env(env, "AUTH_PORT", 8081)?,
             database: DatabaseSettings::from_env(env, "AUTH_DATABASE", "shopper_auth")?,
@@ -143,5 +149,20 @@ mod tests {
         assert_eq!(AuthConfig::from_env(&env).unwrap_err().name, "AUTH_RATE_LIMIT");
         let env = Env::from_pairs([("AUTH_RATE_LIMIT", "off")]);
         assert!(!AuthConfig::from_env(&env).unwrap().throttle.enabled);
+    }
+
+    #[test]
+    fn the_hashing_line_is_sized_to_the_slots_and_bounded() {
+        let env = Env::from_pairs([("PASSWORD_HASHING_CONCURRENCY", "3")]);
+        assert_eq!(AuthConfig::from_env(&env).unwrap().hashing_queue, 3 * 64);
+        for (name, value) in [
+            ("PASSWORD_HASHING_QUEUE", "100001"),
+            ("PASSWORD_HASHING_QUEUE", "18446744073709551615"),
+            ("PASSWORD_HASHING_CONCURRENCY", "1025"),
+            ("PASSWORD_HASHING_CONCURRENCY", "0"),
+        ] {
+            let error = AuthConfig::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
+            assert_eq!(error.name, name, "{value}");
+        }
     }
 }
