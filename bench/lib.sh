@@ -38,7 +38,7 @@ drop_bench_system() {
     mysql --user=root --host=127.0.0.1 -e "DROP DATABASE IF EXISTS shopper_${service}_bench"
   done
   rabbitmqctl -q list_queues name 2>/dev/null | { grep '^bench\.' || true; } | while read -r queue; do
-    # A queue may go between the listing and its turn (one deleted with its dead-letter partner).
-    rabbitmqctl -q delete_queue "$queue" >/dev/null 2>&1 || true
+    # </dev/null: rabbitmqctl reads standard input, which would swallow the rest of the list.
+    rabbitmqctl -q delete_queue "$queue" </dev/null >/dev/null
   done
 }
