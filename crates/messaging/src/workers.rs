@@ -93,9 +93,27 @@ pub async fn migrate_with_queues(
     let pool = common::db::connect(database).await?;
     common::db::migrate(&pool, migrator).await?;
     let declared = match consumer(&pool) {
-        Ok(consumer) => consumer.declare_topology().await,
+        Ok(consumer) => declare_when_the_broker_answers(&consumer).await,
         Err(e) => Err(e),
     };
     pool.close().await;
     declared
+}
+
+/// How long `migrate` keeps asking a broker that does not answer yet: a deployment may start the
+/// step together with RabbitMQ, and a broker busy deleting queues can miss a connection deadline.
+const BROKER_WAIT: Duration = Duration::from_secs(60);
+const BROKER_RETRY_EVERY: Duration = Duration::from_secs(2);
+
+async fn declare_when_the_broker_answers(consumer: &Consumer) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + BROKER_WAIT;
+    loop {
+        match consumer.declare_topology().await {
+            Err(error) if tokio::time::Instant::now() + BROKER_RETRY_EVERY < deadline => {
+                tracing::warn!(error = format!("{error:#}"), "cannot declare the queues yet; retrying");
+                tokio::time::sleep(BROKER_RETRY_EVERY).await;
+            }
+            declared => return declared,
+        }
+    }
 }
