@@ -24,6 +24,12 @@ PY
   echo "wrote the $name section of $file"
 }
 
+# Filters wrk's output down to the line bench/wrk/report.lua (or a script ending like it) prints:
+# "<p50 ms> <p99 ms> <p99.9 ms> <requests/s> <errors> <requests>".
+wrk_result() {
+  awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+}
+
 machine_line() {
   local cpu
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')

@@ -74,7 +74,7 @@ for service in "${SERVICES[@]}"; do IDLE[$service]=$(awk '/VmRSS/ {printf "%.1f"
 run_wrk() { # connections url [wrk options...]
   local connections=$1 url=$2
   shift 2
-  wrk -t2 -c"$connections" -d"$DURATION" -s bench/wrk/report.lua "$@" "$url" | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+  wrk -t2 -c"$connections" -d"$DURATION" -s bench/wrk/report.lua "$@" "$url" | wrk_result
 }
 # CPU time (ms) a process has used so far, from /proc: user + system clock ticks.
 TICK_MS=$((1000 / $(getconf CLK_TCK)))
@@ -122,7 +122,7 @@ echo "  $alone"
 sleep 3
 echo "product read at $half connections while $half connections sign in"
 wrk -t1 -c"$half" -d"$(( ${DURATION%s} + 4 ))s" -s bench/wrk/login.lua "http://127.0.0.1:18081/auth/login" \
-  | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}' >/tmp/bench-login.txt &
+  | wrk_result >/tmp/bench-login.txt &
 login_load=$!
 sleep 2
 during=$(run_wrk "$half" "http://127.0.0.1:18083/product/$product")

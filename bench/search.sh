@@ -75,7 +75,7 @@ SQL
 
 # "p50 p99 requests/s errors" of one wrk run.
 measure() { # url -> "p50 p99 p99.9 requests/s errors requests"
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/report.lua "$1" | awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/report.lua "$1" | wrk_result
 }
 
 results=()

@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// A test's queues go a minute after its services stop consuming.
+const QUEUE_EXPIRY: Duration = Duration::from_secs(60);
+
 pub const PASSWORD: &str = "correct horse battery";
 pub const ADMIN_EMAIL: &str = "admin@shop.example";
 pub const ADMIN_PASSWORD: &str = "admin password 1";
@@ -77,24 +80,23 @@ impl Stack {
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
         let env = Env::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let expiry = Some(Duration::from_secs(60));
+        let mut auth_config = auth::App::config(&env).unwrap();
+        auth_config.consumer.idle_queue_expiry = Some(QUEUE_EXPIRY);
+        let mut user_config = user::App::config(&env).unwrap();
+        user_config.consumer.idle_queue_expiry = Some(QUEUE_EXPIRY);
+        let mut order_config = order::App::config(&env).unwrap();
+        order_config.consumer.idle_queue_expiry = Some(QUEUE_EXPIRY);
         // As deployments do: every service's migrate step (schema and queues) before any runs, so
         // no event, the admin's registration included, is published before its queues exist.
-        let mut auth_config = auth::App::config(&env).unwrap();
-        auth_config.consumer.idle_queue_expiry = expiry;
         auth::migrate(&auth_config).await.unwrap();
-        migrate_user(&env).await;
-        migrate_product(&env).await;
-        migrate_order(&env).await;
+        user::migrate(&user_config).await.unwrap();
+        product::migrate(&product_config(&env)).await.unwrap();
+        order::migrate(&order_config).await.unwrap();
         let auth = auth::App::build(auth_config).await.unwrap();
         let auth_url = format!("http://127.0.0.1:{}", auth.port());
-        let mut user_config = user::App::config(&env).unwrap();
-        user_config.consumer.idle_queue_expiry = expiry;
         user_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
         let user = user::App::build(user_config).await.unwrap();
         let user_url = format!("http://127.0.0.1:{}", user.port());
-        let mut order_config = order::App::config(&env).unwrap();
-        order_config.consumer.idle_queue_expiry = expiry;
         order_config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
         let order = order::App::build(order_config).await.unwrap();
         let order_url = format!("http://127.0.0.1:{}", order.port());
@@ -318,30 +320,18 @@ impl Drop for Stack {
     }
 }
 
-async fn start_product(env: &Env, auth_url: &str, shutdown: &CancellationToken) -> String {
+/// The product service's settings for a test; it is built again when a test restarts it.
+fn product_config(env: &Env) -> <product::App as Service>::Config {
     let mut config = product::App::config(env).unwrap();
-    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
+    config.consumer.idle_queue_expiry = Some(QUEUE_EXPIRY);
+    config
+}
+
+async fn start_product(env: &Env, auth_url: &str, shutdown: &CancellationToken) -> String {
+    let mut config = product_config(env);
     config.jwks_url = format!("{auth_url}/.well-known/jwks.json");
     let product = product::App::build(config).await.unwrap();
     let url = format!("http://127.0.0.1:{}", product.port());
     tokio::spawn(product.run(shutdown.clone()));
     url
-}
-
-async fn migrate_user(env: &Env) {
-    let mut config = user::App::config(env).unwrap();
-    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
-    user::migrate(&config).await.unwrap();
-}
-
-async fn migrate_product(env: &Env) {
-    let mut config = product::App::config(env).unwrap();
-    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
-    product::migrate(&config).await.unwrap();
-}
-
-async fn migrate_order(env: &Env) {
-    let mut config = order::App::config(env).unwrap();
-    config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
-    order::migrate(&config).await.unwrap();
 }
