@@ -18,6 +18,15 @@ sql() {
     --protocol=socket --user=root
 }
 
+# MariaDB, which stands in for MySQL where its image cannot be had (deploy/podman/), spells the
+# plugin clause differently; mysql_native_password is its default, so the plain clause means the
+# same there.
+if [[ $(sql <<<'SELECT VERSION()') == *MariaDB* ]]; then
+  identified="IDENTIFIED BY"
+else
+  identified="IDENTIFIED WITH mysql_native_password BY"
+fi
+
 # Only URL-safe characters: the passwords are pasted into DATABASE_URL and into the SQL below.
 check_password() { # variable name
   if [[ ! ${!1:-} =~ ^[A-Za-z0-9._~-]+$ ]]; then
@@ -35,10 +44,10 @@ service_accounts() { # service, schema, service password variable, migrator pass
   echo "schema ${schema}: accounts ${service}, ${service}_migrator"
   sql <<SQL
 CREATE DATABASE IF NOT EXISTS \`${schema}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS '${service}'@'%' IDENTIFIED WITH mysql_native_password BY '${!3}';
-CREATE USER IF NOT EXISTS '${service}_migrator'@'%' IDENTIFIED WITH mysql_native_password BY '${!4}';
-ALTER USER '${service}'@'%' IDENTIFIED WITH mysql_native_password BY '${!3}';
-ALTER USER '${service}_migrator'@'%' IDENTIFIED WITH mysql_native_password BY '${!4}';
+CREATE USER IF NOT EXISTS '${service}'@'%' ${identified} '${!3}';
+CREATE USER IF NOT EXISTS '${service}_migrator'@'%' ${identified} '${!4}';
+ALTER USER '${service}'@'%' ${identified} '${!3}';
+ALTER USER '${service}_migrator'@'%' ${identified} '${!4}';
 GRANT SELECT, INSERT, UPDATE, DELETE ON \`${grant_schema}\`.* TO '${service}'@'%';
 GRANT ALL PRIVILEGES ON \`${grant_schema}\`.* TO '${service}_migrator'@'%';
 SQL
