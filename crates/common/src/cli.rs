@@ -44,6 +44,7 @@ pub async fn main<S: Service>() -> ExitCode {
         }
     };
     telemetry::init(&telemetry_settings);
+    crate::fd_limit::raise_open_file_limit();
     let outcome = match command {
         Command::Migrate => S::migrate(&config).await,
         Command::Serve => match S::build(config).await {

@@ -121,6 +121,14 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// How long in-flight requests may drain after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// Longest a client may take to send a request's headers, and longest an HTTP/1.1
+    /// connection may wait for its next request.
+    pub header_read_timeout: Duration,
+    /// A connection on which nothing is read (or a write makes no progress) for this long is
+    /// closed.
+    pub idle_timeout: Duration,
+    /// Connections the port holds at once; past it, new ones are closed on arrival.
+    pub max_connections: usize,
     /// `TLS_CERT_FILE` + `TLS_KEY_FILE`: when set, the port speaks HTTPS only; `None` is plain
     /// HTTP.
     pub tls: Option<ServerTls>,
@@ -130,7 +138,8 @@ pub struct HttpSettings {
 
 impl HttpSettings {
     /// Reads `BIND_ADDRESS`, `<SERVICE>_PORT`, `HTTP_REQUEST_TIMEOUT_SECS`, `CORS_ALLOWED_ORIGINS`,
-    /// `SHUTDOWN_GRACE_SECS`, `TLS_CERT_FILE`, `TLS_KEY_FILE` and `TLS_CA_FILE` (whose files are
+    /// `SHUTDOWN_GRACE_SECS`, `HTTP_HEADER_READ_TIMEOUT_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
+    /// `HTTP_MAX_CONNECTIONS`, `TLS_CERT_FILE`, `TLS_KEY_FILE` and `TLS_CA_FILE` (whose files are
     /// read and checked here, so a bad one stops the binary at start).
     pub fn from_env(env: &Env, port_var: &str, default_port: u16) -> Result<Self, ConfigError> {
         Ok(Self {
@@ -139,15 +148,49 @@ impl HttpSettings {
             request_timeout: env.seconds_or("HTTP_REQUEST_TIMEOUT_SECS", Duration::from_secs(15))?,
             cors_origins: env.list("CORS_ALLOWED_ORIGINS")?,
             shutdown_grace: env.seconds_or("SHUTDOWN_GRACE_SECS", Duration::from_secs(20))?,
+            header_read_timeout: positive_seconds(env, "HTTP_HEADER_READ_TIMEOUT_SECS", 10)?,
+            idle_timeout: positive_seconds(env, "HTTP_IDLE_TIMEOUT_SECS", 60)?,
+            max_connections: bounded(env, "HTTP_MAX_CONNECTIONS", 4096, 1..=1_000_000)?,
             tls: ServerTls::from_env(env)?,
             client_tls: ClientTls::from_env(env)?,
         })
     }
 }
 
+/// A duration in whole seconds that must not be zero (a zero timeout would close everything).
+fn positive_seconds(env: &Env, name: &str, default: u64) -> Result<Duration, ConfigError> {
+    bounded(env, name, default, 1..=86_400).map(Duration::from_secs)
+}
+
+/// A number with a default that must fall within `range`.
+fn bounded<T>(env: &Env, name: &str, default: T, range: std::ops::RangeInclusive<T>) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + Display + Copy,
+    T::Err: Display,
+{
+    let value = env.parse_or(name, default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::invalid(name, format!("must be between {} and {}", range.start(), range.end())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_limits_have_defaults_and_refuse_zero() {
+        let settings = HttpSettings::from_env(&Env::default(), "AUTH_PORT", 8081).unwrap();
+        assert_eq!(settings.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(settings.idle_timeout, Duration::from_secs(60));
+        assert_eq!(settings.max_connections, 4096);
+        for name in ["HTTP_HEADER_READ_TIMEOUT_SECS", "HTTP_IDLE_TIMEOUT_SECS", "HTTP_MAX_CONNECTIONS"] {
+            let err = HttpSettings::from_env(&Env::from_pairs([(name, "0")]), "AUTH_PORT", 8081).unwrap_err();
+            assert_eq!(err.name, name);
+        }
+    }
 
     #[test]
     fn a_missing_required_setting_names_the_variable() {

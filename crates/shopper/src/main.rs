@@ -54,6 +54,7 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&telemetry_settings);
+    common::fd_limit::raise_open_file_limit();
 
     let shutdown = shutdown::on_signal();
     let built = async {

@@ -1,6 +1,7 @@
 //! The HTTP mechanisms every service shares: the JSON extractor, the middleware stack,
 //! health and metrics routes, and serving (HTTP or HTTPS) with graceful shutdown.
 
+mod connections;
 mod health;
 mod json;
 mod serve;

@@ -1,5 +1,5 @@
-//! A listener that speaks TLS, for `axum::serve`: it accepts TCP connections and hands axum
-//! only those whose handshake succeeded.
+//! A listener that speaks TLS: it accepts connections from an inner listener (TCP, capped) and
+//! hands on only those whose handshake succeeded.
 //!
 //! Each handshake runs in its own task with a deadline, so a slow, silent or broken client
 //! delays nobody else; at most [`MAX_PENDING_HANDSHAKES`] run at once, after which new
@@ -9,10 +9,7 @@
 use std::{io, net::SocketAddr, time::Duration};
 
 use axum::serve::Listener;
-use tokio::{
-    net::{TcpListener, TcpStream},
-    task::JoinSet,
-};
+use tokio::task::JoinSet;
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 
 use crate::tls::ServerTls;
@@ -22,37 +19,32 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in progress at once.
 const MAX_PENDING_HANDSHAKES: usize = 1024;
 
-type Accepted = (TlsStream<TcpStream>, SocketAddr);
+type Accepted<Io> = (TlsStream<Io>, SocketAddr);
 
-/// A TCP listener whose connections are TLS sessions.
-pub(super) struct TlsListener {
-    tcp: TcpListener,
+/// A listener whose connections are TLS sessions.
+pub(super) struct TlsListener<L: Listener> {
+    inner: L,
     acceptor: TlsAcceptor,
-    handshakes: JoinSet<Option<Accepted>>,
+    handshakes: JoinSet<Option<Accepted<L::Io>>>,
 }
 
-impl TlsListener {
-    pub(super) fn new(tcp: TcpListener, tls: &ServerTls) -> Self {
-        Self { tcp, acceptor: tls.acceptor(), handshakes: JoinSet::new() }
+impl<L: Listener> TlsListener<L> {
+    pub(super) fn new(inner: L, tls: &ServerTls) -> Self {
+        Self { inner, acceptor: tls.acceptor(), handshakes: JoinSet::new() }
     }
 }
 
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+impl<L: Listener<Addr = SocketAddr>> Listener for TlsListener<L> {
+    type Io = TlsStream<L::Io>;
     type Addr = SocketAddr;
 
-    // Cancel-safe, as axum needs (it races this with the shutdown signal): a TCP accept is
-    // cancel-safe, and finished handshakes wait in the set for the next call.
+    // Cancel-safe, as the serve loop needs (it races this with the shutdown signal): the inner
+    // accept is cancel-safe, and finished handshakes wait in the set for the next call.
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
             tokio::select! {
-                accepted = self.tcp.accept(), if self.handshakes.len() < MAX_PENDING_HANDSHAKES => {
-                    match accepted {
-                        Ok((stream, remote)) => {
-                            self.handshakes.spawn(handshake(self.acceptor.clone(), stream, remote));
-                        }
-                        Err(error) => accept_failed(error).await,
-                    }
+                (stream, remote) = self.inner.accept(), if self.handshakes.len() < MAX_PENDING_HANDSHAKES => {
+                    self.handshakes.spawn(handshake(self.acceptor.clone(), stream, remote));
                 }
                 Some(finished) = self.handshakes.join_next() => {
                     if let Ok(Some(session)) = finished {
@@ -64,11 +56,14 @@ impl Listener for TlsListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.tcp.local_addr()
+        self.inner.local_addr()
     }
 }
 
-async fn handshake(acceptor: TlsAcceptor, stream: TcpStream, remote: SocketAddr) -> Option<Accepted> {
+async fn handshake<Io>(acceptor: TlsAcceptor, stream: Io, remote: SocketAddr) -> Option<Accepted<Io>>
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(session)) => Some((session, remote)),
         // Scanners and plain-HTTP clients end up here all day: worth a debug line, no more.
@@ -81,17 +76,4 @@ async fn handshake(acceptor: TlsAcceptor, stream: TcpStream, remote: SocketAddr)
             None
         }
     }
-}
-
-/// What axum does with its own TCP listener: a connection that died while queued is nothing;
-/// anything else (out of file descriptors) is logged and waited out for a second.
-async fn accept_failed(error: io::Error) {
-    if matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!(%error, "accept error");
-    tokio::time::sleep(Duration::from_secs(1)).await;
 }

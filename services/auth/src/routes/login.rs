@@ -38,7 +38,7 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
     Json(request): Json<LoginRequest>,
-) -> Result<Json<TokenPair>, AppError> {
+) -> Result<TokenPair, AppError> {
     state.throttle.login_from(client)?;
     // No account can have an overlong password; refuse before spending a hash on it.
     if request.password.expose_secret().chars().count() > 128 {
@@ -60,5 +60,5 @@ pub(crate) async fn login(
     state.throttle.login_succeeded(&state.pool, attempt).await?;
     let pair = start_session(&state, &account).await?;
     tracing::info!(account = %account.id, "signed in");
-    Ok(Json(pair))
+    Ok(pair)
 }

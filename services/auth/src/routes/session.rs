@@ -1,7 +1,11 @@
 //! Sessions: a login starts a refresh-token family; each refresh rotates the token; reusing a
 //! rotated token (a sign it was stolen) revokes the whole family; logout revokes it too.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use chrono::{Duration as ChronoDuration, Utc};
 use common::{AppError, Problem, http::Json};
 use secrecy::{ExposeSecret, SecretString};
@@ -30,6 +34,18 @@ pub(crate) struct TokenPair {
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: u64,
+}
+
+/// Credentials must never be kept by a browser's or a proxy's cache (RFC 6749 §5.1): every
+/// answer carrying a token pair says so, `Pragma` for HTTP/1.0 caches.
+impl IntoResponse for TokenPair {
+    fn into_response(self) -> Response {
+        let mut response = Json(self).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        response
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -81,7 +97,7 @@ fn pair(state: &AppState, account: &Account, refresh: RefreshToken) -> Result<To
 pub(crate) async fn refresh(
     State(state): State<AppState>,
     Json(request): Json<RefreshRequest>,
-) -> Result<Json<TokenPair>, AppError> {
+) -> Result<TokenPair, AppError> {
     let presented = tokens::hash(request.refresh_token.expose_secret());
     let now = Utc::now();
     let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
@@ -117,7 +133,7 @@ pub(crate) async fn refresh(
     refresh_tokens::insert(&mut *tx, token).await.map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     // The role is read afresh, so a changed role reaches the next access token.
-    Ok(Json(pair(&state, &account, next)?))
+    pair(&state, &account, next)
 }
 
 /// End the session this refresh token belongs to. Unknown tokens are accepted too: the
