@@ -115,6 +115,9 @@ pub struct HttpSettings {
     pub host: IpAddr,
     /// The service's port (`<SERVICE>_PORT`).
     pub port: u16,
+    /// The service's admin port, for metrics (`<SERVICE>_ADMIN_PORT`; by default the port plus
+    /// 1000, or 0 when the port is 0).
+    pub admin_port: u16,
     /// Longest time a request may take before it is answered 503.
     pub request_timeout: Duration,
     /// Browser origins allowed by CORS; empty allows none, `*` allows any.
@@ -137,14 +140,27 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// Reads `BIND_ADDRESS`, `<SERVICE>_PORT`, `HTTP_REQUEST_TIMEOUT_SECS`, `CORS_ALLOWED_ORIGINS`,
+    /// Reads `BIND_ADDRESS`, `<SERVICE>_PORT`, `<SERVICE>_ADMIN_PORT`, `HTTP_REQUEST_TIMEOUT_SECS`, `CORS_ALLOWED_ORIGINS`,
     /// `SHUTDOWN_GRACE_SECS`, `HTTP_HEADER_READ_TIMEOUT_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
     /// `HTTP_MAX_CONNECTIONS`, `TLS_CERT_FILE`, `TLS_KEY_FILE` and `TLS_CA_FILE` (whose files are
     /// read and checked here, so a bad one stops the binary at start).
     pub fn from_env(env: &Env, port_var: &str, default_port: u16) -> Result<Self, ConfigError> {
+        let port = env.parse_or(port_var, default_port)?;
+        let admin_var = format!("{}_ADMIN_PORT", port_var.trim_end_matches("_PORT"));
+        let admin_port = match env.parse::<u16>(&admin_var)? {
+            Some(admin_port) => admin_port,
+            None if port == 0 => 0,
+            None => port.checked_add(1000).ok_or_else(|| {
+                ConfigError::invalid(&admin_var, format!("must be set when {port_var} is over 64535"))
+            })?,
+        };
+        if admin_port == port && port != 0 {
+            return Err(ConfigError::invalid(&admin_var, format!("must differ from {port_var}")));
+        }
         Ok(Self {
             host: env.parse_or("BIND_ADDRESS", IpAddr::from([0, 0, 0, 0]))?,
-            port: env.parse_or(port_var, default_port)?,
+            port,
+            admin_port,
             request_timeout: env.seconds_or("HTTP_REQUEST_TIMEOUT_SECS", Duration::from_secs(15))?,
             cors_origins: env.list("CORS_ALLOWED_ORIGINS")?,
             shutdown_grace: env.seconds_or("SHUTDOWN_GRACE_SECS", Duration::from_secs(20))?,
@@ -190,6 +206,17 @@ mod tests {
             let err = HttpSettings::from_env(&Env::from_pairs([(name, "0")]), "AUTH_PORT", 8081).unwrap_err();
             assert_eq!(err.name, name);
         }
+    }
+
+    #[test]
+    fn the_admin_port_follows_the_port_unless_set() {
+        let settings = HttpSettings::from_env(&Env::default(), "AUTH_PORT", 8081).unwrap();
+        assert_eq!(settings.admin_port, 9081);
+        let env = Env::from_pairs([("AUTH_ADMIN_PORT", "9999")]);
+        assert_eq!(HttpSettings::from_env(&env, "AUTH_PORT", 8081).unwrap().admin_port, 9999);
+        assert_eq!(HttpSettings::from_env(&Env::default(), "AUTH_PORT", 0).unwrap().admin_port, 0);
+        let same = Env::from_pairs([("AUTH_ADMIN_PORT", "8081")]);
+        assert_eq!(HttpSettings::from_env(&same, "AUTH_PORT", 8081).unwrap_err().name, "AUTH_ADMIN_PORT");
     }
 
     #[test]

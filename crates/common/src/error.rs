@@ -78,6 +78,9 @@ pub enum AppError {
     /// The body is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The request target (path and query) is over the length limit.
+    #[error("URI too long")]
+    UriTooLong,
     /// Well-formed, but it breaks rules; one entry per field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -113,6 +116,7 @@ impl AppError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -131,6 +135,7 @@ impl AppError {
             Self::PreconditionFailed => "precondition-failed",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::UriTooLong => "uri-too-long",
             Self::Validation(_) => "validation",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable => "unavailable",
@@ -145,6 +150,7 @@ impl AppError {
             Self::Forbidden => Some("you are not allowed to do this".into()),
             Self::PayloadTooLarge => Some("the request body is over the size limit".into()),
             Self::UnsupportedMediaType => Some("send the body as application/json".into()),
+            Self::UriTooLong => Some("the request's path and query are over the length limit".into()),
             Self::Validation(_) => Some("the request breaks one or more rules".into()),
             Self::PreconditionFailed => Some("the resource has changed since you read it".into()),
             _ => None,

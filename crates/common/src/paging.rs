@@ -2,9 +2,10 @@
 //!
 //! Lists in id order page by keyset: the cursor is the last id of the previous page, so a page is
 //! one index range scan however deep the client has paged, and rows inserted meanwhile are neither
-//! skipped nor repeated.
+//! skipped nor repeated. Every cursor names the list it was made for ([`ListKey`]).
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::AppError;
@@ -24,27 +25,83 @@ pub fn limit(asked: Option<u32>) -> Result<u32, AppError> {
     }
 }
 
-/// The cursor that continues after `id`: opaque to clients.
-pub fn encode_id(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+/// The list a cursor belongs to: the endpoint and every parameter that shapes the list (filters,
+/// sort), but not the page itself. A cursor carries a digest of it, so a cursor of one list is
+/// refused by every other (422) instead of silently continuing somewhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListKey(String);
+
+impl ListKey {
+    /// The key of the list `name` (e.g. `"order.list"`) with these parameters, in a fixed order;
+    /// an absent parameter is `None`.
+    pub fn new(name: &str, parameters: &[Option<&str>]) -> Self {
+        let mut canonical = name.to_owned();
+        for parameter in parameters {
+            // A length prefix keeps ("ab", "c") and ("a", "bc") apart.
+            match parameter {
+                Some(value) => canonical.push_str(&format!("|{}:{value}", value.len())),
+                None => canonical.push_str("|-"),
+            }
+        }
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+        Self(URL_SAFE_NO_PAD.encode(&digest.as_ref()[..12]))
+    }
 }
 
-/// The id a cursor continues after; a 422 for anything this service did not issue.
-pub fn decode_id(cursor: &str) -> Result<Uuid, AppError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this service issued"))
+/// What a cursor carries: its list, and where the next page starts.
+#[derive(Serialize, Deserialize)]
+struct Envelope<P> {
+    list: String,
+    after: P,
+}
+
+/// The cursor of `list` that continues after `position`: opaque to clients.
+pub fn encode<P: Serialize>(list: &ListKey, position: &P) -> Result<String, AppError> {
+    let envelope = Envelope { list: list.0.clone(), after: position };
+    let json = serde_json::to_vec(&envelope).map_err(anyhow::Error::from)?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
+/// Where a cursor of `list` continues; a 422 for a cursor this service did not issue or issued
+/// for another list.
+pub fn decode<P: DeserializeOwned>(list: &ListKey, cursor: &str) -> Result<P, AppError> {
+    let refused = || AppError::invalid("cursor", "is not a cursor of this list");
+    let json = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
+    let envelope: Envelope<P> = serde_json::from_slice(&json).map_err(|_| refused())?;
+    if envelope.list == list.0 { Ok(envelope.after) } else { Err(refused()) }
+}
+
+/// The position of a list in id order.
+#[derive(Serialize, Deserialize)]
+struct AfterId {
+    id: Uuid,
+}
+
+/// The cursor of `list` that continues after `id`.
+pub fn encode_id(list: &ListKey, id: Uuid) -> Result<String, AppError> {
+    encode(list, &AfterId { id })
+}
+
+/// The id a cursor of `list` continues after; a 422 otherwise.
+pub fn decode_id(list: &ListKey, cursor: &str) -> Result<Uuid, AppError> {
+    decode::<AfterId>(list, cursor).map(|after| after.id)
 }
 
 /// Cuts `rows`, fetched with one row more than `limit`, to the page, and returns the cursor of the
 /// next page if that extra row shows there is one.
-pub fn page<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+pub fn page<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    list: &ListKey,
+    id: impl Fn(&T) -> Uuid,
+) -> Result<(Vec<T>, Option<String>), AppError> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|row| encode_id(id(row))) } else { None };
-    (rows, next)
+    let next = match rows.last() {
+        Some(last) if more => Some(encode_id(list, id(last))?),
+        _ => None,
+    };
+    Ok((rows, next))
 }
 
 #[cfg(test)]
@@ -53,11 +110,28 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_and_foreign_ones_are_refused() {
+        let list = ListKey::new("order.list", &[None, Some("shipped")]);
         let id = Uuid::now_v7();
-        assert_eq!(decode_id(&encode_id(id)).unwrap(), id);
-        for foreign in ["", "not a cursor", "AAAA", "%%%"] {
-            assert!(decode_id(foreign).is_err(), "{foreign:?} accepted");
+        assert_eq!(decode_id(&list, &encode_id(&list, id).unwrap()).unwrap(), id);
+        for foreign in ["", "not a cursor", "AAAA", "%%%", &URL_SAFE_NO_PAD.encode(id.as_bytes())] {
+            assert!(decode_id(&list, foreign).is_err(), "{foreign:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_cursor_of_another_list_or_filter_is_refused() {
+        let id = Uuid::now_v7();
+        let shipped = ListKey::new("order.list", &[None, Some("shipped")]);
+        let cursor = encode_id(&shipped, id).unwrap();
+        for other in [
+            ListKey::new("order.list", &[None, Some("pending")]),
+            ListKey::new("order.list", &[None, None]),
+            ListKey::new("user.list", &[None, Some("shipped")]),
+        ] {
+            let refused = decode_id(&other, &cursor).unwrap_err();
+            assert_eq!(refused.status(), http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        assert_ne!(ListKey::new("l", &[Some("ab"), Some("c")]), ListKey::new("l", &[Some("a"), Some("bc")]));
     }
 
     #[test]
@@ -71,10 +145,11 @@ mod tests {
     #[test]
     fn a_page_names_a_next_cursor_only_when_more_rows_follow() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        let (rows, next) = page(ids.clone(), 2, |id| *id);
+        let list = ListKey::new("test", &[]);
+        let (rows, next) = page(ids.clone(), 2, &list, |id| *id).unwrap();
         assert_eq!(rows, ids[..2]);
-        assert_eq!(next, Some(encode_id(ids[1])));
-        let (rows, next) = page(ids[..2].to_vec(), 2, |id| *id);
+        assert_eq!(next, Some(encode_id(&list, ids[1]).unwrap()));
+        let (rows, next) = page(ids[..2].to_vec(), 2, &list, |id| *id).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(next, None);
     }

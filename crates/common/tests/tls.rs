@@ -141,11 +141,14 @@ async fn a_client_trusting_the_ca_gets_answers_over_http2_and_http1() {
     let response = pki.client().build().unwrap().get(server.url("/health/live")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.version(), Version::HTTP_2, "ALPN chose h2");
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000", "HSTS over TLS");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.json::<serde_json::Value>().await.unwrap()["status"], "up");
 
     let http1 = pki.client().http1_only().build().unwrap();
     let response = http1.get(server.url("/peer")).send().await.unwrap();
     assert_eq!(response.version(), Version::HTTP_11);
+    assert!(response.headers().contains_key("strict-transport-security"));
     assert_eq!(response.text().await.unwrap(), "127.0.0.1", "handlers still see the peer address");
 }
 

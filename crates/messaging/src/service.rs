@@ -1,5 +1,6 @@
-//! A built service: its HTTP listener and router, its pool and its messaging workers, run and
-//! stopped together, in the same order for every service.
+//! A built service: its HTTP listeners (the public one with its router, the admin one with
+//! metrics), its pool and its messaging workers, run and stopped together, in the same order
+//! for every service.
 
 use axum::Router;
 use common::{config::HttpSettings, http};
@@ -13,6 +14,7 @@ use crate::Workers;
 pub struct BuiltService {
     name: &'static str,
     listener: TcpListener,
+    admin: TcpListener,
     router: Router,
     http: HttpSettings,
     pool: MySqlPool,
@@ -20,7 +22,7 @@ pub struct BuiltService {
 }
 
 impl BuiltService {
-    /// Binds the service's port and gathers what it runs.
+    /// Binds the service's ports and gathers what it runs.
     pub async fn bind(
         name: &'static str,
         router: Router,
@@ -29,7 +31,8 @@ impl BuiltService {
         workers: Workers,
     ) -> anyhow::Result<Self> {
         let listener = http::bind(&http).await?;
-        Ok(Self { name, listener, router, http, pool, workers })
+        let admin = http::bind_admin(&http).await?;
+        Ok(Self { name, listener, admin, router, http, pool, workers })
     }
 
     /// The port it listens on (useful when configured as 0).
@@ -37,10 +40,23 @@ impl BuiltService {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
+    /// The admin port, where `/metrics` is served.
+    pub fn admin_port(&self) -> u16 {
+        self.admin.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
     /// Serves and runs the workers until `shutdown`; the requests drain, the relay outlives the
     /// drain, then the pool closes.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let serve = http::serve(self.name, self.listener, self.router, &self.http, shutdown.clone());
+        let admin = http::stack(http::admin_routes(), self.name, &self.http);
+        let (public_stop, admin_stop) = (shutdown.clone(), shutdown.clone());
+        let serve = async move {
+            let (public, admin) = tokio::join!(
+                http::serve(self.name, self.listener, self.router, &self.http, public_stop),
+                http::serve(self.name, self.admin, admin, &self.http, admin_stop),
+            );
+            public.and(admin)
+        };
         let served = self.workers.run_around(shutdown, serve).await;
         self.pool.close().await;
         served

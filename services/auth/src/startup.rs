@@ -94,4 +94,9 @@ impl App {
     pub fn port(&self) -> u16 {
         self.0.port()
     }
+
+    /// The admin port, where `/metrics` is served.
+    pub fn admin_port(&self) -> u16 {
+        self.0.admin_port()
+    }
 }

@@ -1,12 +1,14 @@
 //! The mailer: consumes `user.registered` and sends a welcome mail through SendGrid, once per
-//! event. It serves only health and metrics over HTTP.
+//! event. It serves only health (and its OpenAPI document) and, on its admin port, metrics.
 
 pub mod config;
 mod handler;
+mod routes;
 mod sendgrid;
 mod startup;
 mod store;
 mod welcome;
 
 pub use config::MailerConfig;
+pub use routes::openapi;
 pub use startup::{App, MIGRATOR, SERVICE, migrate};

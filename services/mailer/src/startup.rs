@@ -8,7 +8,7 @@ use messaging::{Broker, BuiltService, Consumer, Workers, migrate_with_queues};
 use sqlx::{MySqlPool, migrate::Migrator};
 use tokio_util::sync::CancellationToken;
 
-use crate::{MailerConfig, handler::WelcomeMails, sendgrid::MailClient};
+use crate::{MailerConfig, handler::WelcomeMails, routes, sendgrid::MailClient};
 
 /// The mailer schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/mailer");
@@ -36,7 +36,7 @@ impl common::cli::Service for App {
         let consumer = consumer(&pool, &broker, &config)?;
         let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
         let workers = Workers::new(broker.clone()).with_consumer(consumer).await;
-        let router = http::stack(http::health_routes(readiness), SERVICE, &config.http);
+        let router = http::stack(routes::router(readiness), SERVICE, &config.http);
         Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
     }
     /// Consumes and serves health until `shutdown`, then finishes in-flight messages and closes.
@@ -67,5 +67,10 @@ impl App {
     /// The health port (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.0.port()
+    }
+
+    /// The admin port, where `/metrics` is served.
+    pub fn admin_port(&self) -> u16 {
+        self.0.admin_port()
     }
 }

@@ -1,17 +1,23 @@
 //! Extractors whose rejections are problem+json, with the statuses of the API contract: for JSON
 //! bodies, malformed or mistyped 400, an unknown field 422, not JSON 415, too large 413; for
 //! paths and query strings, 400.
+//!
+//! Every message is ours and names the field or parameter at fault. None repeats the value the
+//! client sent or a parser's own words: those can carry whatever an attacker put in them (into
+//! logs, dashboards, a support page) and tell how the service is built.
 
 use axum::{
     body::Bytes,
     extract::{
         FromRequest, FromRequestParts, Request,
-        rejection::{JsonRejection, PathRejection, QueryRejection},
+        path::ErrorKind,
+        rejection::{JsonRejection, PathRejection},
     },
-    http::{HeaderMap, header},
+    http::{HeaderMap, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde::{Serialize, de::DeserializeOwned};
+use serde_json::error::Category;
 
 use crate::AppError;
 
@@ -39,8 +45,46 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(AppError::BadRequest("the body must be a JSON object".into()));
         }
-        let axum::Json(value) = axum::Json::<T>::from_bytes(&body)?;
-        Ok(Json(value))
+        decode_body(&body).map(Json)
+    }
+}
+
+/// A JSON body into `T`, with errors that name the field at fault.
+fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
+    deserializer
+        .end()
+        .map_err(|_| AppError::BadRequest("the body goes on after its JSON object".into()))?;
+    Ok(value)
+}
+
+fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = error.path().to_string();
+    let error = error.into_inner();
+    match error.classify() {
+        Category::Syntax | Category::Eof => AppError::BadRequest(format!(
+            "the body is not valid JSON (line {}, column {})",
+            error.line(),
+            error.column()
+        )),
+        Category::Io => AppError::BadRequest("the body could not be read".into()),
+        Category::Data => {
+            let message = error.to_string();
+            if let Some(field) = quoted_after(&message, "unknown field `") {
+                // Refused, never ignored: a field the client thinks it set must not pass silently.
+                let field = if path == "." || path.ends_with(field) { path.clone() } else { field.to_owned() };
+                return AppError::invalid(client_name(&field), "is not a field of this request");
+            }
+            if let Some(field) = quoted_after(&message, "missing field `") {
+                return AppError::BadRequest(format!("`{}` is required", client_name(&joined(&path, field))));
+            }
+            if path == "." {
+                AppError::BadRequest("the body does not have the fields and types of this request".into())
+            } else {
+                AppError::BadRequest(format!("`{}` has the wrong type or value", client_name(&path)))
+            }
+        }
     }
 }
 
@@ -66,28 +110,28 @@ impl From<JsonRejection> for AppError {
             JsonRejection::BytesRejection(e) if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::PayloadTooLarge
             }
-            // serde's message names the field and position, never server internals.
-            JsonRejection::JsonDataError(e) => match unknown_field(&e.body_text()) {
-                // Refused, never ignored: a field the client thinks it set must not pass silently.
-                Some(field) => AppError::invalid(field, "is not a field of this request"),
-                None => AppError::BadRequest(e.body_text()),
-            },
-            JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(e.body_text()),
-            other => AppError::BadRequest(other.body_text()),
+            _ => AppError::BadRequest("the body is not valid JSON".into()),
         }
     }
 }
 
-/// The field serde's `deny_unknown_fields` complained about, if that was the complaint.
-fn unknown_field(message: &str) -> Option<String> {
-    let rest = &message[message.find("unknown field `")? + "unknown field `".len()..];
-    let name = &rest[..rest.find('`')?];
-    // serde_path_to_error puts the field's full path before the message ("address.zip: …").
-    let path = message.split(": ").nth(1).filter(|p| !p.starts_with("unknown field")).map(str::trim);
-    Some(match path {
-        Some(path) if path != "." && !path.is_empty() => path.to_owned(),
-        _ => name.to_owned(),
-    })
+/// The text between `prefix` and the next backtick in a serde message.
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    Some(&rest[..rest.find('`')?])
+}
+
+/// `field` under `path` ("." is the top level).
+fn joined(path: &str, field: &str) -> String {
+    if path == "." || path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+}
+
+/// A field or parameter name as the client sent it, fit to be shown back: a name a request can
+/// have (letters, digits, `_ . [ ]`, at most 64 characters); anything else is not repeated.
+fn client_name(name: &str) -> String {
+    let plain = name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']'));
+    if plain { name.to_owned() } else { "(a field with an unusual name)".to_owned() }
 }
 
 /// Path parameters, 400 problem+json when they do not parse (a malformed id, say).
@@ -97,19 +141,49 @@ pub struct Path<T>(pub T);
 
 impl From<PathRejection> for AppError {
     fn from(rejection: PathRejection) -> Self {
-        AppError::BadRequest(rejection.body_text())
+        let PathRejection::FailedToDeserializePathParams(error) = rejection else {
+            return AppError::BadRequest("the path is malformed".into());
+        };
+        // The keys are the route's own parameter names.
+        match error.kind() {
+            ErrorKind::ParseErrorAtKey { key, .. }
+            | ErrorKind::InvalidUtf8InPathParam { key }
+            | ErrorKind::DeserializeError { key, .. } => {
+                AppError::BadRequest(format!("the path parameter `{key}` is malformed"))
+            }
+            _ => AppError::BadRequest("the path is malformed".into()),
+        }
     }
 }
 
-/// A query string, 400 problem+json when it does not parse.
-#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
+/// A query string, 400 problem+json naming the parameter when it does not parse.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
-impl From<QueryRejection> for AppError {
-    fn from(rejection: QueryRejection) -> Self {
-        AppError::BadRequest(rejection.body_text())
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        decode_query(parts.uri.query().unwrap_or_default()).map(Query)
     }
+}
+
+fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        let detail = if let Some(name) = quoted_after(&message, "unknown field `") {
+            format!("`{}` is not a parameter of this request", client_name(name))
+        } else if let Some(name) = quoted_after(&message, "missing field `") {
+            format!("the query parameter `{name}` is required")
+        } else if path == "." {
+            "the query string is malformed".to_owned()
+        } else {
+            format!("the query parameter `{}` is malformed", client_name(&path))
+        };
+        AppError::BadRequest(detail)
+    })
 }
 
 #[cfg(test)]
@@ -164,14 +238,65 @@ mod tests {
         assert_eq!(refused.status(), http::StatusCode::BAD_REQUEST);
     }
 
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        product_id: uuid::Uuid,
+        quantity: u32,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Order {
+        items: Vec<Line>,
+    }
+
+    fn detail(error: AppError) -> (u16, String, Vec<String>) {
+        let problem = error.problem();
+        (problem.status, problem.detail.unwrap_or_default(), problem.errors.into_iter().map(|e| e.field).collect())
+    }
+
     #[test]
-    fn an_unknown_field_is_named_with_its_path() {
-        let top = "Failed to deserialize the JSON body into the target type: unknown field `role2`, expected one of `name` at line 1 column 9";
-        assert_eq!(unknown_field(top).as_deref(), Some("role2"));
-        let with_path = "Failed to deserialize the JSON body into the target type: role: unknown field `role`, expected one of `email` at line 1 column 70";
-        assert_eq!(unknown_field(with_path).as_deref(), Some("role"));
-        let nested = "Failed to deserialize the JSON body into the target type: address.zip: unknown field `zip`, expected `line1` at line 1 column 20";
-        assert_eq!(unknown_field(nested).as_deref(), Some("address.zip"));
-        assert_eq!(unknown_field("missing field `email` at line 1 column 2"), None);
+    fn body_errors_name_the_field_without_repeating_the_value() {
+        let wrong_type = r#"{"items": [{"product_id": "' OR 1=1 --", "quantity": 1}]}"#;
+        let (status, text, _) = detail(decode_body::<Order>(wrong_type.as_bytes()).unwrap_err());
+        assert_eq!(status, 400);
+        assert_eq!(text, "`items[0].product_id` has the wrong type or value");
+
+        let missing = r#"{"items": [{"product_id": "0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d"}]}"#;
+        let (_, text, _) = detail(decode_body::<Order>(missing.as_bytes()).unwrap_err());
+        assert_eq!(text, "`items[0].quantity` is required");
+
+        let (_, text, _) = detail(decode_body::<Order>(b"{\"items\": [").unwrap_err());
+        assert!(text.starts_with("the body is not valid JSON"), "{text}");
+
+        let (status, _, fields) = detail(decode_body::<Order>(br#"{"items": [], "role": "admin"}"#).unwrap_err());
+        assert_eq!((status, fields), (422, vec!["role".to_owned()]));
+        let nested = r#"{"items": [{"product_id": "0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d", "quantity": 1, "zip": 1}]}"#;
+        let (_, _, fields) = detail(decode_body::<Order>(nested.as_bytes()).unwrap_err());
+        assert_eq!(fields, ["items[0].zip"]);
+        let (_, _, fields) = detail(decode_body::<Order>(br#"{"<script>": 1}"#).unwrap_err());
+        assert_eq!(fields, ["(a field with an unusual name)"]);
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Page {
+        limit: Option<u32>,
+        id: Option<uuid::Uuid>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter_without_repeating_the_value() {
+        let error = decode_query::<Page>("id=1%27%20AND%20EXTRACTVALUE(1,CONCAT(0x7e,version()))").unwrap_err();
+        assert_eq!(detail(error).1, "the query parameter `id` is malformed");
+        assert_eq!(detail(decode_query::<Page>("limit=ten").unwrap_err()).1, "the query parameter `limit` is malformed");
+        assert_eq!(detail(decode_query::<Page>("sort=price").unwrap_err()).1, "`sort` is not a parameter of this request");
+        let probing = decode_query::<Page>("%3Cscript%3E=1").unwrap_err();
+        assert!(!detail(probing).1.contains("script"));
+        assert!(decode_query::<Page>("limit=10").is_ok());
     }
 }

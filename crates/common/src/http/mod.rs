@@ -8,7 +8,7 @@ mod serve;
 mod stack;
 mod tls_listener;
 
-pub use health::{Probe, Readiness, health_routes};
+pub use health::{HealthApi, Probe, Readiness, admin_routes, health_routes};
 pub use json::{Json, Path, Query};
-pub use serve::{bind, serve};
-pub use stack::{BODY_LIMIT_BYTES, stack};
+pub use serve::{bind, bind_admin, serve};
+pub use stack::{BODY_LIMIT_BYTES, URI_LIMIT_BYTES, stack};

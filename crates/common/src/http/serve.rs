@@ -29,9 +29,18 @@ use tower::ServiceExt;
 use super::{connections::Capped, tls_listener::TlsListener};
 use crate::config::HttpSettings;
 
-/// Binds the service's address. Port 0 picks a free port (tests).
+/// Binds the service's public address. Port 0 picks a free port (tests).
 pub async fn bind(settings: &HttpSettings) -> anyhow::Result<TcpListener> {
-    let address = SocketAddr::new(settings.host, settings.port);
+    bind_port(settings, settings.port).await
+}
+
+/// Binds the service's admin address (metrics), on the same interface.
+pub async fn bind_admin(settings: &HttpSettings) -> anyhow::Result<TcpListener> {
+    bind_port(settings, settings.admin_port).await
+}
+
+async fn bind_port(settings: &HttpSettings, port: u16) -> anyhow::Result<TcpListener> {
+    let address = SocketAddr::new(settings.host, port);
     TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))
 }
 

@@ -1,6 +1,7 @@
 //! The middleware every service runs behind, in one place: request id, tracing with the
-//! matched route, metrics, timeout, body limit, CORS, and problem+json for the answers axum
-//! and tower give on their own (unknown route, wrong method, timeout).
+//! matched route, metrics, timeout, body and URI limits, CORS, security headers, and
+//! problem+json for the answers axum and tower give on their own (unknown route, wrong method,
+//! timeout).
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -24,6 +26,12 @@ use crate::{AppError, config::HttpSettings, trace_context::TraceContext};
 
 /// The largest request body any endpoint accepts.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// The longest request target (path and query) any endpoint accepts; longer ones are a 414.
+pub const URI_LIMIT_BYTES: usize = 8 * 1024;
+/// The longest `x-request-id` kept from a client; a longer one is replaced by a new id.
+const REQUEST_ID_MAX_LEN: usize = 128;
+/// HSTS on TLS ports: browsers keep to HTTPS for a year after seeing it.
+const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const TRACEPARENT: &str = "traceparent";
@@ -35,6 +43,17 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(
             ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .option_layer(
+                    settings
+                        .tls
+                        .is_some()
+                        .then(|| SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, HSTS)),
+                )
+                .layer(middleware::map_request(drop_unsafe_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(
@@ -45,6 +64,7 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
                 .layer(middleware::from_fn(with_trace_context))
                 .layer(middleware::from_fn(move |request, next| record_metrics(service, request, next)))
                 .layer(middleware::from_fn(problem_for_bare_errors))
+                .layer(middleware::from_fn(refuse_long_uris))
                 .option_layer(cors(&settings.cors_origins))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -52,6 +72,31 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
                 ))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
         )
+}
+
+/// A client's request id is kept only when it is short and made of characters that are safe in
+/// logs and headers; otherwise the next layer gives the request a new one.
+async fn drop_unsafe_request_id(mut request: Request) -> Request {
+    let safe = request.headers().get(&REQUEST_ID).is_none_or(|id| is_safe_request_id(id.as_bytes()));
+    if !safe {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
+}
+
+fn is_safe_request_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= REQUEST_ID_MAX_LEN
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'='))
+}
+
+/// 414 for a request target over [`URI_LIMIT_BYTES`], before any extractor reads it.
+async fn refuse_long_uris(request: Request, next: Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
+    if length > URI_LIMIT_BYTES {
+        return AppError::UriTooLong.into_response();
+    }
+    next.run(request).await
 }
 
 fn span(service: &'static str, request: &Request) -> tracing::Span {
@@ -115,6 +160,7 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
         StatusCode::NOT_FOUND => AppError::NotFound,
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+        StatusCode::URI_TOO_LONG => AppError::UriTooLong,
         _ => return response,
     };
     let mut problem = error.into_response();
@@ -123,6 +169,22 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
         problem.headers_mut().entry(name).or_insert(value.clone());
     }
     problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_kept_only_when_short_and_plain() {
+        assert!(is_safe_request_id(b"0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d"));
+        assert!(is_safe_request_id(b"frontend:checkout/42"));
+        assert!(!is_safe_request_id(b""));
+        assert!(!is_safe_request_id("a".repeat(129).as_bytes()));
+        assert!(!is_safe_request_id(b"id with spaces"));
+        assert!(!is_safe_request_id(b"<script>"));
+        assert!(!is_safe_request_id("caf\u{e9}".as_bytes()));
+    }
 }
 
 /// No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.

@@ -15,6 +15,8 @@ pub use testkit::database_url;
 /// A running auth service on its own fresh schema, stopped and dropped with this value.
 pub struct TestApp {
     pub address: String,
+    /// The admin port's base URL (metrics).
+    pub admin_address: String,
     pub client: reqwest::Client,
     pub pool: MySqlPool,
     pub schema: String,
@@ -57,11 +59,13 @@ impl TestApp {
         let config = AuthConfig::from_env(&env).expect("test configuration");
         let app = App::build(config).await.expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(app.run(shutdown.clone()));
         let pool = MySqlPool::connect(&format!("{url}/{schema}")).await.unwrap();
         Self {
             address,
+            admin_address,
             client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
             pool,
             schema: schema.to_owned(),

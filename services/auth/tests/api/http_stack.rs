@@ -111,7 +111,8 @@ async fn readiness_answers_503_while_the_database_is_unreachable_and_200_once_it
 async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::spawn().await;
     app.login("nobody@example.com", PASSWORD).await;
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.client.get(format!("{}/metrics", app.admin_address)).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
     let line = metrics
         .lines()
         .find(|l| {
@@ -121,6 +122,7 @@ async fn metrics_count_requests_by_route_and_status() {
         })
         .expect("a counter for the failed login");
     assert!(line.contains(r#"service="auth""#));
+    assert_eq!(app.get("/metrics").await.status(), StatusCode::NOT_FOUND, "not on the public port");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,4 +140,79 @@ async fn the_openapi_document_is_3_1_and_lists_every_endpoint() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is missing");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_or_unsafe_request_id_is_replaced_by_a_new_one() {
+    let app = TestApp::spawn().await;
+    for sent in ["a".repeat(129), "x\u{1b}[31mred".to_owned(), "<script>alert(1)</script>".to_owned()] {
+        let Ok(value) = reqwest::header::HeaderValue::from_str(&sent) else { continue };
+        let answer = app.client.get(app.url("/health/live")).header("x-request-id", value).send().await.unwrap();
+        let id = answer.headers()["x-request-id"].to_str().unwrap();
+        assert_ne!(id, sent);
+        assert!(id.parse::<uuid::Uuid>().is_ok(), "a fresh id, not {id:?}");
+    }
+    let longest = "r".repeat(128);
+    let kept = app.client.get(app.url("/health/live")).header("x-request-id", &longest).send().await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], longest.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_says_nosniff_and_plain_http_sends_no_hsts() {
+    let app = TestApp::spawn().await;
+    let answers = [
+        app.get("/health/live").await,
+        app.get("/no/such/thing").await,
+        app.client.delete(app.url("/auth/login")).send().await.unwrap(),
+        app.login("nobody@example.com", PASSWORD).await,
+        app.post_json("/auth/register", &json!({"email": "ada@example.com"})).await,
+    ];
+    for answer in answers {
+        assert_eq!(answer.headers()["x-content-type-options"], "nosniff", "{}", answer.status());
+        assert!(!answer.headers().contains_key("strict-transport-security"), "HSTS only over TLS");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_answers_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let email = "cache@example.com";
+    app.post_json("/auth/register", &json!({"email": email, "password": PASSWORD, "name": "Cache"})).await;
+    let login = app.login(email, PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    assert_eq!(login.headers()["pragma"], "no-cache");
+    let pair: Value = login.json().await.unwrap();
+    let refreshed = app.post_json("/auth/refresh", &json!({"refresh_token": pair["refresh_token"]})).await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    assert_eq!(refreshed.headers()["cache-control"], "no-store");
+    assert_eq!(refreshed.headers()["pragma"], "no-cache");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_uri_over_the_limit_gets_414_problem_json() {
+    let app = TestApp::spawn().await;
+    let long = format!("/auth/me?pad={}", "a".repeat(common::http::URI_LIMIT_BYTES));
+    let answer = app.get(&long).await;
+    assert_eq!(answer.status(), StatusCode::URI_TOO_LONG);
+    assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    assert_eq!(problem(answer).await["type"], "urn:shopper:problem:uri-too-long");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_400_names_the_problem_in_our_words_without_echoing_the_input() {
+    let app = TestApp::spawn().await;
+    let injected = r#"{"email": "ada@example.com", "password": ["' AND EXTRACTVALUE(1,CONCAT(0x7e,version()))--"]}"#;
+    let answer = app
+        .client
+        .post(app.url("/auth/login"))
+        .header("content-type", "application/json")
+        .body(injected)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body = problem(answer).await;
+    assert_eq!(body["detail"], "`password` has the wrong type or value");
+    assert!(!body.to_string().contains("EXTRACTVALUE"));
 }

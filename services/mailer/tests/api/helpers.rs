@@ -17,6 +17,8 @@ pub const API_KEY: &str = "SG.test-key";
 /// A running mailer on its own schema, exchange and queues, sending to a wiremock SendGrid.
 pub struct TestMailer {
     pub address: String,
+    /// The admin port's base URL (metrics).
+    pub admin_address: String,
     pub pool: MySqlPool,
     pub schema: String,
     pub exchange: String,
@@ -60,12 +62,13 @@ impl TestMailer {
         config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
         let app = App::build(config).await.expect("the mailer starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
         let shutdown = CancellationToken::new();
         tokio::spawn(app.run(shutdown.clone()));
         let pool = MySqlPool::connect(&format!("{url}/{schema}")).await.unwrap();
         let broker =
             Connection::connect(&testkit::amqp_url(), ConnectionProperties::default()).await.unwrap();
-        let mailer = Self { address, pool, schema, exchange, queue_prefix, sendgrid, broker, shutdown };
+        let mailer = Self { address, admin_address, pool, schema, exchange, queue_prefix, sendgrid, broker, shutdown };
         testkit::wait_for_consumer(&mailer.queue("events")).await;
         mailer
     }

@@ -142,6 +142,20 @@ async fn without_an_api_key_the_mail_is_logged_and_recorded_not_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mailer_serves_an_openapi_document_of_its_health_endpoints() {
+    let mailer = TestMailer::spawn().await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", mailer.address))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(paths, ["/health/live", "/health/ready"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mailer_serves_health_and_metrics() {
     let mailer = TestMailer::spawn().await;
     let client = reqwest::Client::new();
@@ -154,8 +168,13 @@ async fn the_mailer_serves_health_and_metrics() {
     assert_eq!(ready["checks"]["database"], "up");
     assert_eq!(ready["checks"]["broker"], "up");
     assert_eq!(
-        client.get(format!("{}/metrics", mailer.address)).send().await.unwrap().status(),
+        client.get(format!("{}/metrics", mailer.admin_address)).send().await.unwrap().status(),
         StatusCode::OK
+    );
+    assert_eq!(
+        client.get(format!("{}/metrics", mailer.address)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "metrics are not served on the public port"
     );
 }
 

@@ -2,7 +2,7 @@ use axum::extract::State;
 use common::{
     AppError, Problem,
     http::{Json, Path, Query},
-    paging,
+    paging::{self, ListKey},
     rbac::{AuthUser, Permission},
 };
 use serde::{Deserialize, Serialize};
@@ -127,13 +127,15 @@ async fn page(
     cursor: Option<String>,
 ) -> Result<Json<OrderPage>, AppError> {
     let limit = paging::limit(limit)?;
-    let before = cursor.as_deref().map(paging::decode_id).transpose()?;
     let status = status.map(|s| parse_status(&s)).transpose()?;
+    let user = user_id.map(|id| id.to_string());
+    let list = ListKey::new("order.list", &[user.as_deref(), status.map(|s| s.as_str())]);
+    let before = cursor.as_deref().map(|cursor| paging::decode_id(&list, cursor)).transpose()?;
     // One more than asked tells whether another page follows.
     let filter = Filter { user_id, status, before, limit: limit + 1 };
     let mut db = state.pool.acquire().await.map_err(anyhow::Error::from)?;
     let ids = orders::list(&mut db, &filter).await.map_err(anyhow::Error::from)?;
-    let (ids, next_cursor) = paging::page(ids, limit, |id| *id);
+    let (ids, next_cursor) = paging::page(ids, limit, &list, |id| *id)?;
     let items = orders::load(&mut db, &ids).await.map_err(anyhow::Error::from)?;
     Ok(Json(OrderPage { items, next_cursor }))
 }

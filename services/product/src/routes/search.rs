@@ -1,8 +1,8 @@
 use axum::extract::State;
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{
     AppError, FieldError, Problem,
     http::{Json, Query},
+    paging::{self, ListKey},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -42,13 +42,6 @@ pub(crate) struct ProductPage {
     items: Vec<Product>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     next_cursor: Option<String>,
-}
-
-/// What a cursor carries: the order it belongs to and where the next page starts.
-#[derive(Serialize, Deserialize)]
-struct Cursor {
-    sort: String,
-    after: After,
 }
 
 /// Search and browse the catalogue (anyone).
@@ -103,10 +96,21 @@ pub(crate) async fn search(
     if category.as_ref().is_some_and(|c| c.is_empty() || c.len() > 64) {
         errors.push(FieldError::new("category", "must be 1 to 64 characters"));
     }
-    let after = match params.cursor.as_deref().map(decode_cursor).transpose() {
-        Ok(Some(cursor)) if cursor.sort == sort.as_str() => Some(cursor.after),
-        Ok(None) => None,
-        _ => {
+    // A cursor continues the search it came from: the same words, filters and sort.
+    let prices = [params.min_price_cents, params.max_price_cents].map(|p| p.map(|p| p.to_string()));
+    let list = ListKey::new(
+        "product.search",
+        &[
+            Some(sort.as_str()),
+            text.as_ref().map(|t| t.as_str()),
+            category.as_deref(),
+            prices[0].as_deref(),
+            prices[1].as_deref(),
+        ],
+    );
+    let after = match params.cursor.as_deref().map(|c| paging::decode::<After>(&list, c)).transpose() {
+        Ok(after) => after,
+        Err(_) => {
             errors.push(FieldError::new("cursor", "is not a cursor of this search"));
             None
         }
@@ -144,17 +148,9 @@ pub(crate) async fn search(
                 }
                 Sort::Newest => After::Id { id: last.id },
             };
-            Some(encode_cursor(&Cursor { sort: sort.as_str().to_owned(), after })?)
+            Some(paging::encode(&list, &after)?)
         }
     };
     Ok(Json(ProductPage { items, next_cursor }))
 }
 
-fn encode_cursor(cursor: &Cursor) -> anyhow::Result<String> {
-    Ok(URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor)?))
-}
-
-fn decode_cursor(raw: &str) -> Result<Cursor, ()> {
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| ())?;
-    serde_json::from_slice(&bytes).map_err(|_| ())
-}

@@ -2,7 +2,7 @@ use axum::extract::State;
 use common::{
     AppError, Problem,
     http::{Json, Query},
-    paging,
+    paging::{self, ListKey},
     rbac::{AuthUser, Permission},
 };
 use serde::{Deserialize, Serialize};
@@ -57,13 +57,14 @@ pub(crate) async fn list(
 ) -> Result<Json<ProfilePage>, AppError> {
     user.require(Permission::ManageUsers)?;
     let limit = paging::limit(params.limit)?;
-    let after = params.cursor.as_deref().map(paging::decode_id).transpose()?;
     for (field, value) in [("email", &params.email), ("name", &params.name)] {
         if value.as_ref().is_some_and(|v| v.chars().count() > MAX_PREFIX) {
             return Err(AppError::invalid(field, "must be at most 254 characters"));
         }
     }
     let email = params.email.map(|e| e.trim().to_lowercase());
+    let list = ListKey::new("user.list", &[email.as_deref(), params.name.as_deref().map(str::trim)]);
+    let after = params.cursor.as_deref().map(|cursor| paging::decode_id(&list, cursor)).transpose()?;
     let query = ListQuery {
         after,
         // One more than asked tells whether another page follows.
@@ -72,7 +73,7 @@ pub(crate) async fn list(
         name_prefix: params.name.as_deref().map(str::trim),
     };
     let rows = profiles::list(&state.pool, query).await.map_err(anyhow::Error::from)?;
-    let (rows, next_cursor) = paging::page(rows, limit, |row| row.id);
+    let (rows, next_cursor) = paging::page(rows, limit, &list, |row| row.id)?;
     let items =
         rows.into_iter().map(|row| Profile::from_row(row, &state.keys)).collect::<anyhow::Result<_>>()?;
     Ok(Json(ProfilePage { items, next_cursor }))

@@ -1,0 +1,23 @@
+//! The mailer's HTTP port: its health routes and the OpenAPI document that lists them. Its work
+//! arrives from RabbitMQ; its metrics are on the admin port.
+
+use axum::{Router, routing::get};
+use common::http::{self, HealthApi, Json, Readiness};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shopper mailer", description = "Sends the shop's mails; over HTTP it answers only health probes."),
+    tags((name = "health", description = "Liveness and readiness"))
+)]
+struct ApiDoc;
+
+/// The mailer's OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi().merge_from(HealthApi::openapi())
+}
+
+pub(crate) fn router(readiness: Readiness) -> Router {
+    let openapi = openapi();
+    http::health_routes(readiness).route("/openapi.json", get(move || async move { Json(openapi) }))
+}
