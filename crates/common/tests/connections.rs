@@ -28,7 +28,8 @@ impl Server {
     async fn start(limits: &[(&str, &str)]) -> Self {
         let mut pairs = vec![("BIND_ADDRESS", "127.0.0.1"), ("SHUTDOWN_GRACE_SECS", "2")];
         pairs.extend_from_slice(limits);
-        let settings = HttpSettings::from_env(&Env::from_pairs(pairs), "TEST_PORT", 0).expect("settings load");
+        let settings =
+            HttpSettings::from_env(&Env::from_pairs(pairs), "TEST_PORT", 0).expect("settings load");
         let routes = Router::new().route("/hello", get(|| async { "hello" }));
         let router = http::stack(routes.merge(http::health_routes(Readiness::default())), "test", &settings);
         let listener = http::bind(&settings).await.expect("a free port");
@@ -69,7 +70,8 @@ async fn time_until_closed(stream: &mut TcpStream, at_most: Duration) -> Option<
     let started = Instant::now();
     let mut buffer = [0; 1024];
     loop {
-        match tokio::time::timeout(at_most.saturating_sub(started.elapsed()), stream.read(&mut buffer)).await {
+        match tokio::time::timeout(at_most.saturating_sub(started.elapsed()), stream.read(&mut buffer)).await
+        {
             Err(_) => return None,
             Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
             // Whatever the server says on its way out (a 408, say) is not the close itself.
@@ -93,7 +95,8 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_after_the_head
 
 #[tokio::test]
 async fn a_connection_that_says_nothing_is_closed_after_the_idle_timeout() {
-    let server = Server::start(&[("HTTP_IDLE_TIMEOUT_SECS", "1"), ("HTTP_HEADER_READ_TIMEOUT_SECS", "30")]).await;
+    let server =
+        Server::start(&[("HTTP_IDLE_TIMEOUT_SECS", "1"), ("HTTP_HEADER_READ_TIMEOUT_SECS", "30")]).await;
     let mut silent = server.connect().await;
 
     let closed = time_until_closed(&mut silent, Duration::from_secs(5)).await;
@@ -116,7 +119,8 @@ async fn a_kept_alive_connection_waiting_for_its_next_request_is_closed_after_th
 
 #[tokio::test]
 async fn past_the_connection_cap_new_connections_are_shed_and_open_ones_still_served() {
-    let server = Server::start(&[("HTTP_MAX_CONNECTIONS", "20"), ("HTTP_HEADER_READ_TIMEOUT_SECS", "30")]).await;
+    let server =
+        Server::start(&[("HTTP_MAX_CONNECTIONS", "20"), ("HTTP_HEADER_READ_TIMEOUT_SECS", "30")]).await;
     let mut held = Vec::new();
     for _ in 0..20 {
         let mut stream = server.connect().await;

@@ -73,9 +73,7 @@ pub struct HealthApi;
 pub fn health_routes(readiness: Readiness) -> Router {
     // Install the recorder now, so what happens before the first scrape is counted.
     crate::metrics::handle();
-    Router::new()
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready).with_state(readiness))
+    Router::new().route("/health/live", get(live)).route("/health/ready", get(ready).with_state(readiness))
 }
 
 /// The process answers.

@@ -53,9 +53,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
-    deserializer
-        .end()
-        .map_err(|_| AppError::BadRequest("the body goes on after its JSON object".into()))?;
+    deserializer.end().map_err(|_| AppError::BadRequest("the body goes on after its JSON object".into()))?;
     Ok(value)
 }
 
@@ -73,7 +71,8 @@ fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> AppError 
             let message = error.to_string();
             if let Some(field) = quoted_after(&message, "unknown field `") {
                 // Refused, never ignored: a field the client thinks it set must not pass silently.
-                let field = if path == "." || path.ends_with(field) { path.clone() } else { field.to_owned() };
+                let field =
+                    if path == "." || path.ends_with(field) { path.clone() } else { field.to_owned() };
                 return AppError::invalid(client_name(&field), "is not a field of this request");
             }
             if let Some(field) = quoted_after(&message, "missing field `") {
@@ -255,7 +254,11 @@ mod tests {
 
     fn detail(error: AppError) -> (u16, String, Vec<String>) {
         let problem = error.problem();
-        (problem.status, problem.detail.unwrap_or_default(), problem.errors.into_iter().map(|e| e.field).collect())
+        (
+            problem.status,
+            problem.detail.unwrap_or_default(),
+            problem.errors.into_iter().map(|e| e.field).collect(),
+        )
     }
 
     #[test]
@@ -272,9 +275,11 @@ mod tests {
         let (_, text, _) = detail(decode_body::<Order>(b"{\"items\": [").unwrap_err());
         assert!(text.starts_with("the body is not valid JSON"), "{text}");
 
-        let (status, _, fields) = detail(decode_body::<Order>(br#"{"items": [], "role": "admin"}"#).unwrap_err());
+        let (status, _, fields) =
+            detail(decode_body::<Order>(br#"{"items": [], "role": "admin"}"#).unwrap_err());
         assert_eq!((status, fields), (422, vec!["role".to_owned()]));
-        let nested = r#"{"items": [{"product_id": "0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d", "quantity": 1, "zip": 1}]}"#;
+        let nested =
+            r#"{"items": [{"product_id": "0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d", "quantity": 1, "zip": 1}]}"#;
         let (_, _, fields) = detail(decode_body::<Order>(nested.as_bytes()).unwrap_err());
         assert_eq!(fields, ["items[0].zip"]);
         let (_, _, fields) = detail(decode_body::<Order>(br#"{"<script>": 1}"#).unwrap_err());
@@ -291,10 +296,17 @@ mod tests {
 
     #[test]
     fn query_errors_name_the_parameter_without_repeating_the_value() {
-        let error = decode_query::<Page>("id=1%27%20AND%20EXTRACTVALUE(1,CONCAT(0x7e,version()))").unwrap_err();
+        let error =
+            decode_query::<Page>("id=1%27%20AND%20EXTRACTVALUE(1,CONCAT(0x7e,version()))").unwrap_err();
         assert_eq!(detail(error).1, "the query parameter `id` is malformed");
-        assert_eq!(detail(decode_query::<Page>("limit=ten").unwrap_err()).1, "the query parameter `limit` is malformed");
-        assert_eq!(detail(decode_query::<Page>("sort=price").unwrap_err()).1, "`sort` is not a parameter of this request");
+        assert_eq!(
+            detail(decode_query::<Page>("limit=ten").unwrap_err()).1,
+            "the query parameter `limit` is malformed"
+        );
+        assert_eq!(
+            detail(decode_query::<Page>("sort=price").unwrap_err()).1,
+            "`sort` is not a parameter of this request"
+        );
         let probing = decode_query::<Page>("%3Cscript%3E=1").unwrap_err();
         assert!(!detail(probing).1.contains("script"));
         assert!(decode_query::<Page>("limit=10").is_ok());

@@ -65,8 +65,12 @@ pub async fn serve(
     Ok(())
 }
 
-async fn accept_until<L>(mut listener: L, router: Router, settings: &HttpSettings, shutdown: CancellationToken)
-where
+async fn accept_until<L>(
+    mut listener: L,
+    router: Router,
+    settings: &HttpSettings,
+    shutdown: CancellationToken,
+) where
     L: Listener<Addr = SocketAddr>,
 {
     let connections = connection_builder(settings);

@@ -87,7 +87,9 @@ async fn drop_unsafe_request_id(mut request: Request) -> Request {
 fn is_safe_request_id(id: &[u8]) -> bool {
     !id.is_empty()
         && id.len() <= REQUEST_ID_MAX_LEN
-        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'='))
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'='))
 }
 
 /// 414 for a request target over [`URI_LIMIT_BYTES`], before any extractor reads it.

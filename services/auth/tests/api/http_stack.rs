@@ -147,7 +147,8 @@ async fn a_long_or_unsafe_request_id_is_replaced_by_a_new_one() {
     let app = TestApp::spawn().await;
     for sent in ["a".repeat(129), "x\u{1b}[31mred".to_owned(), "<script>alert(1)</script>".to_owned()] {
         let Ok(value) = reqwest::header::HeaderValue::from_str(&sent) else { continue };
-        let answer = app.client.get(app.url("/health/live")).header("x-request-id", value).send().await.unwrap();
+        let answer =
+            app.client.get(app.url("/health/live")).header("x-request-id", value).send().await.unwrap();
         let id = answer.headers()["x-request-id"].to_str().unwrap();
         assert_ne!(id, sent);
         assert!(id.parse::<uuid::Uuid>().is_ok(), "a fresh id, not {id:?}");
@@ -202,7 +203,8 @@ async fn a_uri_over_the_limit_gets_414_problem_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_400_names_the_problem_in_our_words_without_echoing_the_input() {
     let app = TestApp::spawn().await;
-    let injected = r#"{"email": "ada@example.com", "password": ["' AND EXTRACTVALUE(1,CONCAT(0x7e,version()))--"]}"#;
+    let injected =
+        r#"{"email": "ada@example.com", "password": ["' AND EXTRACTVALUE(1,CONCAT(0x7e,version()))--"]}"#;
     let answer = app
         .client
         .post(app.url("/auth/login"))

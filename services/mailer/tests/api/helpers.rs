@@ -68,7 +68,8 @@ impl TestMailer {
         let pool = MySqlPool::connect(&format!("{url}/{schema}")).await.unwrap();
         let broker =
             Connection::connect(&testkit::amqp_url(), ConnectionProperties::default()).await.unwrap();
-        let mailer = Self { address, admin_address, pool, schema, exchange, queue_prefix, sendgrid, broker, shutdown };
+        let mailer =
+            Self { address, admin_address, pool, schema, exchange, queue_prefix, sendgrid, broker, shutdown };
         testkit::wait_for_consumer(&mailer.queue("events")).await;
         mailer
     }

@@ -144,12 +144,8 @@ async fn without_an_api_key_the_mail_is_logged_and_recorded_not_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mailer_serves_an_openapi_document_of_its_health_endpoints() {
     let mailer = TestMailer::spawn().await;
-    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", mailer.address))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value =
+        reqwest::get(format!("{}/openapi.json", mailer.address)).await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(paths, ["/health/live", "/health/ready"]);

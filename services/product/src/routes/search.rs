@@ -153,4 +153,3 @@ pub(crate) async fn search(
     };
     Ok(Json(ProductPage { items, next_cursor }))
 }
-
