@@ -173,22 +173,6 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
     problem
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_are_kept_only_when_short_and_plain() {
-        assert!(is_safe_request_id(b"0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d"));
-        assert!(is_safe_request_id(b"frontend:checkout/42"));
-        assert!(!is_safe_request_id(b""));
-        assert!(!is_safe_request_id("a".repeat(129).as_bytes()));
-        assert!(!is_safe_request_id(b"id with spaces"));
-        assert!(!is_safe_request_id(b"<script>"));
-        assert!(!is_safe_request_id("caf\u{e9}".as_bytes()));
-    }
-}
-
 /// No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.
 fn cors(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
@@ -214,4 +198,20 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
         .max_age(Duration::from_secs(600));
     Some(layer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_kept_only_when_short_and_plain() {
+        assert!(is_safe_request_id(b"0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d"));
+        assert!(is_safe_request_id(b"frontend:checkout/42"));
+        assert!(!is_safe_request_id(b""));
+        assert!(!is_safe_request_id("a".repeat(129).as_bytes()));
+        assert!(!is_safe_request_id(b"id with spaces"));
+        assert!(!is_safe_request_id(b"<script>"));
+        assert!(!is_safe_request_id("caf\u{e9}".as_bytes()));
+    }
 }
