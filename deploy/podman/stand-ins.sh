@@ -91,4 +91,7 @@ rust_builder
 from_containerfile docker.io/library/mysql:8.4 mariadb "mysql:8.4 (MariaDB 10.11)" .
 from_containerfile docker.io/library/rabbitmq:3.13-management rabbitmq \
   "rabbitmq:3.13-management (RabbitMQ 3.10)" .
-podman images --filter "label=$LABEL=true" --format '{{.Repository}}:{{.Tag}}  {{.Size}}'
+# Images built on a stand-in inherit its labels, so those of the project's images say so too;
+# this lists the stand-ins themselves.
+podman images --filter "label=$LABEL=true" --filter 'reference=docker.io/library/*' \
+  --format '{{.Repository}}:{{.Tag}}  {{.Size}}'

@@ -13,3 +13,20 @@ pub fn raise_open_file_limit() {
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rlimit::Resource;
+
+    use super::*;
+
+    #[test]
+    fn the_soft_limit_is_raised_to_the_hard_limit() {
+        let (_, hard) = rlimit::getrlimit(Resource::NOFILE).expect("the limits are readable");
+        // Start from a low soft limit, as many systems do, so the raise has something to do.
+        rlimit::setrlimit(Resource::NOFILE, hard.min(512), hard).expect("a lower soft limit is allowed");
+        raise_open_file_limit();
+        let (soft, after) = rlimit::getrlimit(Resource::NOFILE).expect("the limits are readable");
+        assert_eq!((soft, after), (hard, hard));
+    }
+}
