@@ -173,6 +173,14 @@ impl AppError {
     }
 }
 
+/// A database error nobody expected: a 500, logged with its cause. Expected outcomes (a unique
+/// key taken, a row missing) are mapped by the caller before `?` reaches this.
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

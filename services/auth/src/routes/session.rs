@@ -66,7 +66,7 @@ pub(super) async fn start_session(state: &AppState, account: &Account) -> Result
         issued_at: now,
         expires_at: now + refresh_ttl(state),
     };
-    refresh_tokens::insert(&state.pool, token).await.map_err(anyhow::Error::from)?;
+    refresh_tokens::insert(&state.pool, token).await?;
     pair(state, account, refresh)
 }
 
@@ -100,17 +100,12 @@ pub(crate) async fn refresh(
 ) -> Result<TokenPair, AppError> {
     let presented = tokens::hash(request.refresh_token.expose_secret());
     let now = Utc::now();
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    let stored = refresh_tokens::lock(&mut *tx, &presented)
-        .await
-        .map_err(anyhow::Error::from)?
-        .ok_or(AuthError::InvalidRefreshToken)?;
+    let mut tx = state.pool.begin().await?;
+    let stored = refresh_tokens::lock(&mut *tx, &presented).await?.ok_or(AuthError::InvalidRefreshToken)?;
     if stored.used_at.is_some() && stored.revoked_at.is_none() {
         // A rotated token came back: whoever holds the family, it is no longer safe.
-        let revoked = refresh_tokens::revoke_family(&mut *tx, stored.family_id, now)
-            .await
-            .map_err(anyhow::Error::from)?;
-        tx.commit().await.map_err(anyhow::Error::from)?;
+        let revoked = refresh_tokens::revoke_family(&mut *tx, stored.family_id, now).await?;
+        tx.commit().await?;
         tracing::warn!(account = %stored.account_id, revoked, "refresh token reused; session revoked");
         return Err(AuthError::InvalidRefreshToken.into());
     }
@@ -122,7 +117,7 @@ pub(crate) async fn refresh(
         .filter(|a| a.status == Status::Active)
         .ok_or(AuthError::InvalidRefreshToken)?;
     let next = RefreshToken::generate()?;
-    refresh_tokens::mark_used(&mut *tx, &presented, now).await.map_err(anyhow::Error::from)?;
+    refresh_tokens::mark_used(&mut *tx, &presented, now).await?;
     let token = NewToken {
         hash: &next.hash,
         family_id: stored.family_id,
@@ -130,8 +125,8 @@ pub(crate) async fn refresh(
         issued_at: now,
         expires_at: now + refresh_ttl(&state),
     };
-    refresh_tokens::insert(&mut *tx, token).await.map_err(anyhow::Error::from)?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
+    refresh_tokens::insert(&mut *tx, token).await?;
+    tx.commit().await?;
     // The role is read afresh, so a changed role reaches the next access token.
     pair(&state, &account, next)
 }
@@ -151,10 +146,8 @@ pub(crate) async fn logout(
     Json(request): Json<RefreshRequest>,
 ) -> Result<StatusCode, AppError> {
     let presented = tokens::hash(request.refresh_token.expose_secret());
-    if let Some(family) =
-        refresh_tokens::family_of(&state.pool, &presented).await.map_err(anyhow::Error::from)?
-    {
-        refresh_tokens::revoke_family(&state.pool, family, Utc::now()).await.map_err(anyhow::Error::from)?;
+    if let Some(family) = refresh_tokens::family_of(&state.pool, &presented).await? {
+        refresh_tokens::revoke_family(&state.pool, family, Utc::now()).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

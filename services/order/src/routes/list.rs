@@ -32,8 +32,8 @@ pub(crate) async fn get(
     user: AuthUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Order>, AppError> {
-    let mut db = state.pool.acquire().await.map_err(anyhow::Error::from)?;
-    let order = orders::find(&mut db, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let mut db = state.pool.acquire().await?;
+    let order = orders::find(&mut db, id).await?.ok_or(AppError::NotFound)?;
     ensure_visible(&user, order.user_id)?;
     Ok(Json(order))
 }
@@ -133,10 +133,10 @@ async fn page(
     let before = cursor.as_deref().map(|cursor| paging::decode_id(&list, cursor)).transpose()?;
     // One more than asked tells whether another page follows.
     let filter = Filter { user_id, status, before, limit: limit + 1 };
-    let mut db = state.pool.acquire().await.map_err(anyhow::Error::from)?;
-    let ids = orders::list(&mut db, &filter).await.map_err(anyhow::Error::from)?;
+    let mut db = state.pool.acquire().await?;
+    let ids = orders::list(&mut db, &filter).await?;
     let (ids, next_cursor) = paging::page(ids, limit, &list, |id| *id)?;
-    let items = orders::load(&mut db, &ids).await.map_err(anyhow::Error::from)?;
+    let items = orders::load(&mut db, &ids).await?;
     Ok(Json(OrderPage { items, next_cursor }))
 }
 

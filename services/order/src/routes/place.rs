@@ -56,7 +56,7 @@ pub(crate) async fn place(
 
     let id = Uuid::now_v7();
     let watch = state.settlements.watch(id);
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
+    let mut tx = state.pool.begin().await?;
     let new = NewOrder { id, user_id: user.id, lines: &lines, key: key.as_ref(), at: chrono::Utc::now() };
     match orders::insert(&mut tx, &new).await {
         Ok(()) => {}
@@ -71,7 +71,7 @@ pub(crate) async fn place(
     }
     let items = lines.iter().map(|l| OrderLine { product_id: l.product_id, quantity: l.quantity }).collect();
     Outbox::stage(&mut tx, &OrderCreated { order_id: id, user_id: user.id, items }).await?;
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    state.outbox.commit(tx).await?;
     Ok(placed(wait_for_saga(&state, &watch, id).await?))
 }
 
@@ -82,25 +82,22 @@ async fn replay(
     key: &IdempotencyKey,
     lines: &Lines,
 ) -> Result<Option<Order>, AppError> {
-    let mut db = state.pool.acquire().await.map_err(anyhow::Error::from)?;
-    let Some((id, fingerprint)) =
-        orders::find_by_key(&mut *db, user, key).await.map_err(anyhow::Error::from)?
-    else {
+    let mut db = state.pool.acquire().await?;
+    let Some((id, fingerprint)) = orders::find_by_key(&mut *db, user, key).await? else {
         return Ok(None);
     };
     if fingerprint != lines.fingerprint() {
         return Err(idempotency::reused());
     }
-    Ok(orders::find(&mut db, id).await.map_err(anyhow::Error::from)?)
+    Ok(orders::find(&mut db, id).await?)
 }
 
 /// The order once the saga has settled it, or as it is when the configured wait is over.
 async fn wait_for_saga(state: &AppState, watch: &Watch, id: Uuid) -> Result<Order, AppError> {
     let deadline = Instant::now() + state.settle_wait;
     loop {
-        let mut db = state.pool.acquire().await.map_err(anyhow::Error::from)?;
-        let order =
-            orders::find(&mut db, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+        let mut db = state.pool.acquire().await?;
+        let order = orders::find(&mut db, id).await?.ok_or(AppError::NotFound)?;
         drop(db);
         let left = deadline.saturating_duration_since(Instant::now());
         if order.status.is_settled() || left == Duration::ZERO {

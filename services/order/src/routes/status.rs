@@ -47,8 +47,8 @@ pub(crate) async fn change(
     Json(input): Json<StatusInput>,
 ) -> Result<Json<Order>, AppError> {
     let to = parse_status(&input.status)?;
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    let order = orders::lock(&mut tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let order = orders::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     ensure_visible(&user, order.user_id)?;
     let actor = if user.role.can(Permission::ManageOrders) { Actor::Admin } else { Actor::Owner };
     let change = Change { to, actor, by: Some(user.id), reason: None };
@@ -58,9 +58,9 @@ pub(crate) async fn change(
         Err(ChangeError::Refused(Refusal::Impossible)) => return Err(impossible(order.status, to)),
         Err(ChangeError::Failed(error)) => return Err(error.into()),
     }
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
-    let mut db = state.pool.acquire().await.map_err(anyhow::Error::from)?;
-    Ok(Json(orders::find(&mut db, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?))
+    state.outbox.commit(tx).await?;
+    let mut db = state.pool.acquire().await?;
+    Ok(Json(orders::find(&mut db, id).await?.ok_or(AppError::NotFound)?))
 }
 
 fn impossible(from: Status, to: Status) -> AppError {

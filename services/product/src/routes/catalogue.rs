@@ -77,7 +77,7 @@ pub(crate) async fn create(
     }
     let id = Uuid::now_v7();
     let now = Utc::now();
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
+    let mut tx = state.pool.begin().await?;
     // The key first: a concurrent request with the same key waits on its row and then replays,
     // instead of reaching the sku's unique index and answering 409.
     if let Some(key) = &key {
@@ -92,10 +92,9 @@ pub(crate) async fn create(
         }
     }
     products::insert(&mut *tx, id, &spec, now).await.map_err(taken)?;
-    let product =
-        products::find(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let product = products::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     Outbox::stage(&mut tx, &created(&product)).await?;
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    state.outbox.commit(tx).await?;
     Ok(created_response(product))
 }
 
@@ -106,16 +105,14 @@ async fn replay(
     key: &IdempotencyKey,
     spec: &ProductSpec,
 ) -> Result<Option<Product>, AppError> {
-    let Some((id, fingerprint)) =
-        products::find_by_key(&state.pool, principal, key).await.map_err(anyhow::Error::from)?
-    else {
+    let Some((id, fingerprint)) = products::find_by_key(&state.pool, principal, key).await? else {
         return Ok(None);
     };
     if fingerprint != spec.fingerprint() {
         return Err(idempotency::reused());
     }
     // Deleted since: the replay says so (404) rather than resurrect it.
-    Ok(Some(products::find(&state.pool, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?))
+    Ok(Some(products::find(&state.pool, id).await?.ok_or(AppError::NotFound)?))
 }
 
 fn created_response(product: Product) -> Response {
@@ -159,8 +156,7 @@ pub(crate) async fn get(
     Path(id): Path<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let product =
-        products::find(&state.pool, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let product = products::find(&state.pool, id).await?.ok_or(AppError::NotFound)?;
     let tag = etag(&product);
     if headers.get(header::IF_NONE_MATCH).is_some_and(|h| names(h, &tag)) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
@@ -192,17 +188,16 @@ pub(crate) async fn replace(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageCatalog)?;
     let spec = ProductSpec::parse(input).map_err(AppError::Validation)?;
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    let current =
-        products::lock(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let current = products::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     if headers.get(header::IF_MATCH).is_some_and(|h| !names(h, &etag(&current))) {
         return Err(AppError::PreconditionFailed);
     }
     products::replace(&mut *tx, id, &spec, Utc::now()).await.map_err(taken)?;
-    let p = products::find(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let p = products::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     let event = updated(&p);
     Outbox::stage(&mut tx, &event).await?;
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    state.outbox.commit(tx).await?;
     Ok(with_etag(StatusCode::OK, p))
 }
 
@@ -223,10 +218,10 @@ pub(crate) async fn delete(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, AppError> {
     user.require(Permission::ManageCatalog)?;
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    products::lock(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
-    products::soft_delete(&mut *tx, id, Utc::now()).await.map_err(anyhow::Error::from)?;
+    let mut tx = state.pool.begin().await?;
+    products::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    products::soft_delete(&mut *tx, id, Utc::now()).await?;
     Outbox::stage(&mut tx, &ProductDeleted { product_id: id }).await?;
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    state.outbox.commit(tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

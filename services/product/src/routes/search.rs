@@ -129,7 +129,7 @@ pub(crate) async fn search(
         // One more than asked tells whether another page follows.
         limit: limit + 1,
     };
-    let mut items = products::search(&state.pool, query).await.map_err(anyhow::Error::from)?;
+    let mut items = products::search(&state.pool, query).await?;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
     let next_cursor = match items.last().filter(|_| more) {

@@ -72,7 +72,7 @@ pub(crate) async fn list(
         email_prefix: email.as_deref(),
         name_prefix: params.name.as_deref().map(str::trim),
     };
-    let rows = profiles::list(&state.pool, query).await.map_err(anyhow::Error::from)?;
+    let rows = profiles::list(&state.pool, query).await?;
     let (rows, next_cursor) = paging::page(rows, limit, &list, |row| row.id)?;
     let items =
         rows.into_iter().map(|row| Profile::from_row(row, &state.keys)).collect::<anyhow::Result<_>>()?;

@@ -36,8 +36,7 @@ pub(crate) async fn get(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Profile>, AppError> {
     ensure_visible(&user, id)?;
-    let row =
-        profiles::find(&state.pool, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let row = profiles::find(&state.pool, id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(Profile::from_row(row, &state.keys)?))
 }
 
@@ -98,8 +97,8 @@ pub(crate) async fn patch(
     }
     let changes = Changes::parse(patch)?;
 
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    let row = profiles::lock(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let row = profiles::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     let mut profile = Profile::from_row(row, &state.keys)?;
     let (old_email, old_role) = (profile.email.clone(), profile.role);
     changes.apply(&mut profile);
@@ -116,7 +115,7 @@ pub(crate) async fn patch(
         let event = UserUpdated { user_id: id, email: profile.email.clone(), role: profile.role.to_string() };
         Outbox::stage(&mut tx, &event).await?;
     }
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    state.outbox.commit(tx).await?;
     Ok(Json(profile))
 }
 
@@ -194,10 +193,10 @@ pub(crate) async fn delete(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, AppError> {
     ensure_visible(&user, id)?;
-    let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
-    profiles::lock(&mut *tx, id).await.map_err(anyhow::Error::from)?.ok_or(AppError::NotFound)?;
-    profiles::soft_delete(&mut *tx, id, Utc::now()).await.map_err(anyhow::Error::from)?;
+    let mut tx = state.pool.begin().await?;
+    profiles::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    profiles::soft_delete(&mut *tx, id, Utc::now()).await?;
     Outbox::stage(&mut tx, &UserDeleted { user_id: id }).await?;
-    state.outbox.commit(tx).await.map_err(anyhow::Error::from)?;
+    state.outbox.commit(tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
