@@ -3,13 +3,12 @@
 //! runs the real serve loop on a free port of 127.0.0.1 with short limits, and bounds its own
 //! count of connections and its time.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use axum::{Router, routing::get};
-use common::{
-    config::{Env, HttpSettings},
-    http::{self, Readiness},
-};
+use common::config::{Env, HttpSettings};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -31,14 +30,7 @@ impl Server {
         let settings =
             HttpSettings::from_env(&Env::from_pairs(pairs), "TEST_PORT", 0).expect("settings load");
         let routes = Router::new().route("/hello", get(|| async { "hello" }));
-        let router = http::stack(routes.merge(http::health_routes(Readiness::default())), "test", &settings);
-        let listener = http::bind(&settings).await.expect("a free port");
-        let port = listener.local_addr().expect("a bound listener has an address").port();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn({
-            let shutdown = shutdown.clone();
-            async move { http::serve("test", listener, router, &settings, shutdown).await }
-        });
+        let support::Served { port, shutdown, task } = support::serve(settings, routes).await;
         Self { port, shutdown, task }
     }
 

@@ -2,6 +2,8 @@
 //! would: clients that trust the CA get answers over HTTP/2 or HTTP/1.1, everything else fails,
 //! and a JWKS client given the CA in `TLS_CA_FILE` fetches keys over HTTPS.
 
+mod support;
+
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -12,7 +14,6 @@ use std::{
 use axum::{Json, Router, extract::ConnectInfo, routing::get};
 use common::{
     config::{Env, HttpSettings},
-    http::{self, Readiness},
     jwt::{JwkSet, JwksClient, KeySource, SigningKey},
     tls::ClientTls,
 };
@@ -98,14 +99,7 @@ impl Server {
         ]);
         let settings = HttpSettings::from_env(&env, "TEST_PORT", 0).expect("the TLS settings load");
         assert!(settings.tls.is_some());
-        let router = http::stack(routes.merge(http::health_routes(Readiness::default())), "test", &settings);
-        let listener = http::bind(&settings).await.expect("a free port");
-        let port = listener.local_addr().expect("a bound listener has an address").port();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn({
-            let shutdown = shutdown.clone();
-            async move { http::serve("test", listener, router, &settings, shutdown).await }
-        });
+        let support::Served { port, shutdown, task } = support::serve(settings, routes).await;
         Self { port, shutdown, task }
     }
 
