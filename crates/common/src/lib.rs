@@ -4,7 +4,6 @@
 //! health and metrics, graceful shutdown, TLS, the database pool, JWT and role-based access.
 //! Business rules live in the services, never here.
 
-pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

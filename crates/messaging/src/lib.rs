@@ -4,6 +4,8 @@
 //!   ([`Outbox::stage`]); the [`relay`](OutboxRelay) publishes committed rows with publisher
 //!   confirms and only then marks them sent. A broker outage or a crash delays events, never loses
 //!   them.
+//! - **Subscriptions** ([`Subscriptions`]): a service registers one typed handler per event type
+//!   ([`Handles`]); the registration is the queue's binding and the dispatch, in one place.
 //! - **Consumers** ([`Consumer`]): each message's id is recorded in `inbox` in the transaction of
 //!   its effect, so a redelivery is acknowledged without repeating it; acknowledgement comes only
 //!   after commit; failures retry with growing delays, then park on the service's dead-letter
@@ -15,20 +17,20 @@
 
 mod broker;
 mod consumer;
+mod handler;
 mod headers;
 mod outbox;
 mod relay;
-mod service;
+mod subscriptions;
 mod topology;
-mod workers;
 
 pub use broker::{Broker, BrokerSettings};
-pub use consumer::{Consumer, ConsumerSettings, Handler, HandlerError, HandlerFuture};
+pub use consumer::{Consumer, ConsumerSettings, declare_queues};
+pub use handler::HandlerError;
 pub use outbox::Outbox;
 pub use relay::{OutboxRelay, RelaySettings};
-pub use service::BuiltService;
+pub use subscriptions::{Handles, Subscriptions};
 pub use topology::{QueueNames, declare_exchange};
-pub use workers::{Workers, migrate_with_queues};
 
 /// The DDL of the `outbox` and `inbox` tables, for a service's first messaging migration.
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");

@@ -1,11 +1,15 @@
-//! Test support: where the real servers are, throwaway schemas, and a TCP proxy that can cut a
-//! service off from a dependency (the database, the broker) the way an outage looks to it.
+//! The test harness of every suite: a [`TestRun`] spawns any service (or several) on port 0
+//! against throwaway schemas and queues and removes them afterwards, publishes envelopes and
+//! waits for conditions; a [`TcpProxy`] cuts a service off from a dependency (the database, the
+//! broker) the way an outage looks to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod collector;
+mod run;
 mod schema;
 
 pub use collector::{EventCollector, delete_exchange, wait_for_consumer};
+pub use run::{PATIENCE, Spawned, TestRun, eventually, eventually_some, publish};
 pub use schema::{amqp_url, database_url, drop_schema};
 
 use std::{

@@ -1,32 +1,20 @@
-//! The auth service's settings, read once from the environment.
+//! The auth service's own settings, read once from the environment (the shared ones are the
+//! runtime's).
 
 use std::{path::PathBuf, time::Duration};
 
 use common::{
-    config::{ConfigError, Env, HttpSettings},
-    db::DatabaseSettings,
-    jwt::{SigningKey, TokenSettings},
+    config::{ConfigError, Env},
+    jwt::SigningKey,
 };
-
-use messaging::{BrokerSettings, ConsumerSettings};
 use secrecy::ExposeSecret;
 
 use crate::domain::{Email, Password};
 pub use crate::throttle::{AddressQuota, ThrottleSettings};
 
-/// Everything the auth service needs to start.
+/// What only the auth service reads.
 #[derive(Debug)]
-pub struct AuthConfig {
-    /// `AUTH_PORT` (8081) and the shared HTTP settings.
-    pub http: HttpSettings,
-    /// `DATABASE_URL` and `AUTH_DATABASE` (`shopper_auth`).
-    pub database: DatabaseSettings,
-    /// `AMQP_URL`, `AMQP_EXCHANGE`, `AMQP_QUEUE_PREFIX`.
-    pub broker: BrokerSettings,
-    /// `AMQP_PREFETCH`, `RETRY_DELAYS_MS`.
-    pub consumer: ConsumerSettings,
-    /// `JWT_ISSUER`, `JWT_AUDIENCE`.
-    pub tokens: TokenSettings,
+pub struct AuthSettings {
     /// `JWT_SIGNING_KEY_FILE` or `JWT_SIGNING_KEY` (PEM, Ed25519); when neither is set a key is
     /// generated once and kept in the auth schema.
     pub signing_key: Option<SigningKey>,
@@ -56,7 +44,7 @@ pub struct AdminAccount {
 const MAX_HASHING: usize = 1024;
 const MAX_HASHING_QUEUE: usize = 100_000;
 
-impl AuthConfig {
+impl AuthSettings {
     /// Reads every setting, failing on the first missing or malformed one.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -70,11 +58,6 @@ impl AuthConfig {
             return Err(ConfigError::invalid("PASSWORD_HASHING_QUEUE", "use 0 to 100000"));
         }
         Ok(Self {
-            http: HttpSettings::from_env(env, "AUTH_PORT", 8081)?,
-            database: DatabaseSettings::from_env(env, "AUTH_DATABASE", "shopper_auth")?,
-            broker: BrokerSettings::from_env(env)?,
-            consumer: ConsumerSettings::from_env(env)?,
-            tokens: TokenSettings::from_env(env)?,
             signing_key: signing_key(env)?,
             access_ttl: positive(env, "JWT_ACCESS_TTL_SECS", Duration::from_secs(15 * 60))?,
             refresh_ttl: positive(env, "JWT_REFRESH_TTL_SECS", Duration::from_secs(30 * 24 * 3600))?,
@@ -146,22 +129,22 @@ mod tests {
     #[test]
     fn the_throttle_settings_are_part_of_the_config() {
         let env = Env::from_pairs([("AUTH_RATE_LIMIT", "maybe")]);
-        assert_eq!(AuthConfig::from_env(&env).unwrap_err().name, "AUTH_RATE_LIMIT");
+        assert_eq!(AuthSettings::from_env(&env).unwrap_err().name, "AUTH_RATE_LIMIT");
         let env = Env::from_pairs([("AUTH_RATE_LIMIT", "off")]);
-        assert!(!AuthConfig::from_env(&env).unwrap().throttle.enabled);
+        assert!(!AuthSettings::from_env(&env).unwrap().throttle.enabled);
     }
 
     #[test]
     fn the_hashing_line_is_sized_to_the_slots_and_bounded() {
         let env = Env::from_pairs([("PASSWORD_HASHING_CONCURRENCY", "3")]);
-        assert_eq!(AuthConfig::from_env(&env).unwrap().hashing_queue, 3 * 64);
+        assert_eq!(AuthSettings::from_env(&env).unwrap().hashing_queue, 3 * 64);
         for (name, value) in [
             ("PASSWORD_HASHING_QUEUE", "100001"),
             ("PASSWORD_HASHING_QUEUE", "18446744073709551615"),
             ("PASSWORD_HASHING_CONCURRENCY", "1025"),
             ("PASSWORD_HASHING_CONCURRENCY", "0"),
         ] {
-            let error = AuthConfig::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
+            let error = AuthSettings::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
             assert_eq!(error.name, name, "{value}");
         }
     }

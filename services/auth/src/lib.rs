@@ -1,7 +1,6 @@
 //! The auth service: accounts and passwords, access tokens (EdDSA JWTs) and rotating refresh
 //! tokens, and the public keys every other service verifies tokens with.
 
-mod account_events;
 mod admin;
 pub mod config;
 mod domain;
@@ -13,9 +12,10 @@ mod routes;
 mod startup;
 mod state;
 mod store;
+mod subscriptions;
 mod throttle;
 mod tokens;
 
-pub use config::AuthConfig;
+pub use config::AuthSettings;
 pub use routes::openapi;
-pub use startup::{App, MIGRATOR, SERVICE, migrate};
+pub use startup::{AuthService, MIGRATOR};

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    common::cli::main::<auth::App>().await
+    runtime::cli::main::<auth::AuthService>().await
 }

@@ -1,102 +1,71 @@
-//! Building the service from its config: pool, migrations, keys, admin, router, listener.
-//! Tests start exactly this, on port 0.
+//! The auth service on the shared runtime: its keys, its administrator, its routes, and the
+//! account changes it consumes. Tests start exactly this, on port 0.
 
 use std::sync::Arc;
 
-use common::{
-    db,
-    http::{self, Readiness},
-    jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier},
-};
-use messaging::{
-    Broker, BuiltService, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues,
-};
-use sqlx::{MySqlPool, migrate::Migrator};
-use tokio_util::sync::CancellationToken;
+use common::jwt::{JwkSet, StaticKeys, TokenIssuer, TokenVerifier};
+use messaging::Subscriptions;
+use runtime::{Assembly, Parts};
+use sqlx::migrate::Migrator;
 
 use crate::{
-    AuthConfig, account_events::AccountChanges, admin, keys, passwords::PasswordHashing, routes,
-    state::AppState, throttle::Throttle,
+    AuthSettings, admin, keys,
+    passwords::PasswordHashing,
+    routes,
+    state::AppState,
+    subscriptions::{self, AccountChanges},
+    throttle::Throttle,
 };
 
 /// The auth schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
 
-impl common::cli::Service for App {
-    type Config = AuthConfig;
-    const NAME: &'static str = SERVICE;
+/// The auth service.
+pub struct AuthService;
 
-    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
-        AuthConfig::from_env(env)
+impl runtime::Service for AuthService {
+    const NAME: &'static str = "auth";
+    const PORT: u16 = 8081;
+    type Settings = AuthSettings;
+    type Handlers = AccountChanges;
+
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
     }
-    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
-        migrate(config).await
+
+    fn settings(env: &common::config::Env) -> Result<AuthSettings, common::config::ConfigError> {
+        AuthSettings::from_env(env)
     }
-    /// Connects, migrates, loads the signing key, ensures the admin and binds the listener.
-    async fn build(mut config: Self::Config) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let key = keys::load_or_create(config.signing_key.take(), &pool).await?;
+
+    fn subscriptions() -> Subscriptions<AccountChanges> {
+        subscriptions::all()
+    }
+
+    /// Loads (or creates) the signing key, ensures the administrator, and routes.
+    async fn assemble(
+        parts: Parts<'_>,
+        mut settings: AuthSettings,
+    ) -> anyhow::Result<Assembly<AccountChanges>> {
+        let Parts { pool, outbox, settings: shared } = parts;
+        let key = keys::load_or_create(settings.signing_key.take(), &pool).await?;
         let jwks = JwkSet { keys: vec![key.public_jwk()] };
-        let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &config.tokens);
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        let outbox = Outbox::new();
-        let consumer = consumer(&pool, &broker, &config).waking(outbox.clone());
+        // Auth checks its own tokens with its own keys: no JWKS round trip to itself.
+        let verifier = TokenVerifier::new(Arc::new(StaticKeys::from_jwks(&jwks.keys)), &shared.tokens);
         // Keyed by the signing key, which every instance shares, so all count accounts alike.
-        let throttle = Throttle::new(&config.throttle, key.pkcs8_der())?;
+        let throttle = Throttle::new(&settings.throttle, key.pkcs8_der())?;
         let state = AppState {
-            pool: pool.clone(),
-            outbox: outbox.clone(),
-            passwords: Arc::new(PasswordHashing::new(config.hashing_concurrency, config.hashing_queue)?),
-            issuer: Arc::new(TokenIssuer::new(key, config.tokens, config.access_ttl)),
+            pool,
+            outbox,
+            passwords: Arc::new(PasswordHashing::new(settings.hashing_concurrency, settings.hashing_queue)?),
+            issuer: Arc::new(TokenIssuer::new(key, shared.tokens.clone(), settings.access_ttl)),
             verifier: Arc::new(verifier),
             jwks: Arc::new(jwks),
-            refresh_ttl: config.refresh_ttl,
+            refresh_ttl: settings.refresh_ttl,
             throttle: Arc::new(throttle),
         };
-        if let Some(account) = config.admin {
+        if let Some(account) = settings.admin {
             admin::ensure(&state, account).await?;
         }
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
-        let router =
-            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
-        Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
-    }
-    /// Serves and relays events until `shutdown` is cancelled, then drains requests, lets the
-    /// relay finish its batch, and closes the broker connection and the pool.
-    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        self.0.run(shutdown).await
-    }
-}
-
-/// Creates the schema if needed, applies its migrations and declares auth's queues on the broker
-/// (the `migrate` command).
-pub async fn migrate(config: &AuthConfig) -> anyhow::Result<()> {
-    migrate_with_queues(&config.database, &MIGRATOR, |pool| {
-        Ok(consumer(pool, &Broker::new(config.broker.clone(), SERVICE), config))
-    })
-    .await
-}
-
-fn consumer(pool: &MySqlPool, broker: &Broker, config: &AuthConfig) -> Consumer {
-    Consumer::new(SERVICE, pool.clone(), broker.clone(), AccountChanges, config.consumer.clone())
-}
-
-/// The service's name in logs and metrics.
-pub const SERVICE: &str = "auth";
-
-/// A built auth service, bound to its port and ready to run.
-pub struct App(BuiltService);
-
-impl App {
-    /// The port it listens on (useful when configured as 0).
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    /// The admin port, where `/metrics` is served.
-    pub fn admin_port(&self) -> u16 {
-        self.0.admin_port()
+        Ok(Assembly::new(routes::router(state), AccountChanges))
     }
 }

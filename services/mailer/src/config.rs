@@ -1,26 +1,14 @@
-//! The mailer's settings, read once from the environment.
+//! The mailer's own settings, read once from the environment (the shared ones are the
+//! runtime's).
 
 use std::time::Duration;
 
-use common::{
-    config::{ConfigError, Env, HttpSettings},
-    db::DatabaseSettings,
-    tls::ClientTls,
-};
-use messaging::{BrokerSettings, ConsumerSettings};
+use common::config::{ConfigError, Env};
 use secrecy::SecretString;
 
-/// Everything the mailer needs to start.
+/// What only the mailer reads.
 #[derive(Debug)]
-pub struct MailerConfig {
-    /// `MAILER_PORT` (8085): health and metrics only.
-    pub http: HttpSettings,
-    /// `DATABASE_URL` and `MAILER_DATABASE` (`shopper_mailer`).
-    pub database: DatabaseSettings,
-    /// `AMQP_URL`, `AMQP_EXCHANGE`, `AMQP_QUEUE_PREFIX`.
-    pub broker: BrokerSettings,
-    /// `AMQP_PREFETCH`, `RETRY_DELAYS_MS`.
-    pub consumer: ConsumerSettings,
+pub struct MailerSettings {
     /// How to reach SendGrid.
     pub sendgrid: SendGridSettings,
 }
@@ -38,12 +26,9 @@ pub struct SendGridSettings {
     pub from_name: String,
     /// `SENDGRID_TIMEOUT_SECS` (10): the longest a send may take.
     pub timeout: Duration,
-    /// `TLS_CA_FILE`: roots trusted besides the platform's (a SendGrid stand-in or an egress
-    /// proxy with an internal CA).
-    pub tls: ClientTls,
 }
 
-impl MailerConfig {
+impl MailerSettings {
     /// Reads every setting, failing on the first missing or malformed one.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let base_url = env.text("SENDGRID_BASE_URL")?.unwrap_or_else(|| "https://api.sendgrid.com".into());
@@ -54,20 +39,14 @@ impl MailerConfig {
         if !from_email.contains('@') {
             return Err(ConfigError::invalid("MAIL_FROM_EMAIL", "expected an email address"));
         }
-        let http = HttpSettings::from_env(env, "MAILER_PORT", 8085)?;
         Ok(Self {
-            database: DatabaseSettings::from_env(env, "MAILER_DATABASE", "shopper_mailer")?,
-            broker: BrokerSettings::from_env(env)?,
-            consumer: ConsumerSettings::from_env(env)?,
             sendgrid: SendGridSettings {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 api_key: env.secret("SENDGRID_API_KEY")?,
                 from_email,
                 from_name: env.text("MAIL_FROM_NAME")?.unwrap_or_else(|| "shopper".into()),
                 timeout: env.seconds_or("SENDGRID_TIMEOUT_SECS", Duration::from_secs(10))?,
-                tls: http.client_tls.clone(),
             },
-            http,
         })
     }
 }

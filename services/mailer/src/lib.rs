@@ -2,13 +2,13 @@
 //! event. It serves only health (and its OpenAPI document) and, on its admin port, metrics.
 
 pub mod config;
-mod handler;
 mod routes;
 mod sendgrid;
 mod startup;
 mod store;
+mod subscriptions;
 mod welcome;
 
-pub use config::MailerConfig;
+pub use config::MailerSettings;
 pub use routes::openapi;
-pub use startup::{App, MIGRATOR, SERVICE, migrate};
+pub use startup::{MIGRATOR, MailerService};

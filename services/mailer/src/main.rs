@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    common::cli::main::<mailer::App>().await
+    runtime::cli::main::<mailer::MailerService>().await
 }

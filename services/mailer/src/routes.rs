@@ -1,8 +1,9 @@
-//! The mailer's HTTP port: its health routes and the OpenAPI document that lists them. Its work
+//! The mailer's HTTP port: the OpenAPI document that lists its health routes (which the runtime
+//! serves). Its work
 //! arrives from RabbitMQ; its metrics are on the admin port.
 
 use axum::{Router, routing::get};
-use common::http::{self, HealthApi, Json, Readiness};
+use common::http::{HealthApi, Json};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -17,7 +18,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi().merge_from(HealthApi::openapi())
 }
 
-pub(crate) fn router(readiness: Readiness) -> Router {
+pub(crate) fn router() -> Router {
     let openapi = openapi();
-    http::health_routes(readiness).route("/openapi.json", get(move || async move { Json(openapi) }))
+    Router::new().route("/openapi.json", get(move || async move { Json(openapi) }))
 }

@@ -7,6 +7,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use uuid::Uuid;
 
+use common::tls::ClientTls;
+
 use crate::{config::SendGridSettings, welcome::Mail};
 
 /// What became of one send.
@@ -30,14 +32,11 @@ pub(crate) struct MailClient {
 }
 
 impl MailClient {
-    pub(crate) fn new(settings: &SendGridSettings) -> anyhow::Result<Self> {
-        // Peers are always verified: the platform's roots, plus TLS_CA_FILE's.
-        let http = settings
-            .tls
-            .client_builder()
-            .timeout(settings.timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .build()?;
+    /// A client for `settings`, trusting `tls` (the platform's roots, plus `TLS_CA_FILE`'s: a
+    /// SendGrid stand-in or an egress proxy with an internal CA). Peers are always verified.
+    pub(crate) fn new(settings: &SendGridSettings, tls: &ClientTls) -> anyhow::Result<Self> {
+        let http =
+            tls.client_builder().timeout(settings.timeout).connect_timeout(Duration::from_secs(5)).build()?;
         Ok(Self {
             http,
             endpoint: format!("{}/v3/mail/send", settings.base_url),

@@ -6,13 +6,13 @@ mod domain;
 mod lifecycle;
 mod order;
 mod routes;
-mod saga;
 mod settle;
 mod startup;
 mod state;
 mod store;
+mod subscriptions;
 mod timeout;
 
-pub use config::OrderConfig;
+pub use config::OrderSettings;
 pub use routes::openapi;
-pub use startup::{App, MIGRATOR, SERVICE, migrate};
+pub use startup::{MIGRATOR, OrderService};

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    common::cli::main::<order::App>().await
+    runtime::cli::main::<order::OrderService>().await
 }

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    common::cli::main::<product::App>().await
+    runtime::cli::main::<product::ProductService>().await
 }

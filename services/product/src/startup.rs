@@ -1,84 +1,43 @@
-//! Building the product service: pool, migrations, broker, consumer, relay, router.
+//! The product service on the shared runtime: its routes and the stock half of the order saga.
 
-use std::sync::Arc;
+use messaging::Subscriptions;
+use runtime::{Assembly, Parts};
+use sqlx::migrate::Migrator;
 
-use common::{
-    db,
-    http::{self, Readiness},
-    jwt::{JwksClient, TokenVerifier},
+use crate::{
+    routes,
+    state::AppState,
+    subscriptions::{self, StockKeeper},
 };
-use messaging::{
-    Broker, BuiltService, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues,
-};
-use sqlx::{MySqlPool, migrate::Migrator};
-use tokio_util::sync::CancellationToken;
-
-use crate::{ProductConfig, reservations::StockKeeper, routes, state::AppState};
 
 /// The product schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/product");
 
-/// The service's name in logs, metrics and queue names.
-pub const SERVICE: &str = "product";
+/// The product service.
+pub struct ProductService;
 
-impl common::cli::Service for App {
-    type Config = ProductConfig;
-    const NAME: &'static str = SERVICE;
+impl runtime::Service for ProductService {
+    const NAME: &'static str = "product";
+    const PORT: u16 = 8083;
+    /// Everything the product service reads is shared.
+    type Settings = ();
+    type Handlers = StockKeeper;
 
-    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
-        ProductConfig::from_env(env)
-    }
-    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
-        migrate(config).await
-    }
-    /// Connects, migrates, declares the queues (if the broker is there) and binds.
-    async fn build(config: Self::Config) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        let verifier = TokenVerifier::new(
-            Arc::new(JwksClient::with_tls(config.jwks_url.clone(), &config.http.client_tls)?),
-            &config.tokens,
-        );
-        let outbox = Outbox::new();
-        let state = AppState { pool: pool.clone(), outbox: outbox.clone(), verifier: Arc::new(verifier) };
-        let consumer = consumer(&pool, &broker, &config).waking(outbox.clone());
-        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker);
-        let router =
-            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
-    }
-    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
-    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        self.0.run(shutdown).await
-    }
-}
-
-/// Creates the schema if needed, applies its migrations and declares the service's queues (the
-/// `migrate` command).
-pub async fn migrate(config: &ProductConfig) -> anyhow::Result<()> {
-    migrate_with_queues(&config.database, &MIGRATOR, |pool| {
-        Ok(consumer(pool, &Broker::new(config.broker.clone(), SERVICE), config))
-    })
-    .await
-}
-
-fn consumer(pool: &MySqlPool, broker: &Broker, config: &ProductConfig) -> Consumer {
-    Consumer::new(SERVICE, pool.clone(), broker.clone(), StockKeeper, config.consumer.clone())
-}
-
-/// A built product service, bound to its port and ready to run.
-pub struct App(BuiltService);
-
-impl App {
-    /// The port it listens on (useful when configured as 0).
-    pub fn port(&self) -> u16 {
-        self.0.port()
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
     }
 
-    /// The admin port, where `/metrics` is served.
-    pub fn admin_port(&self) -> u16 {
-        self.0.admin_port()
+    fn settings(_: &common::config::Env) -> Result<(), common::config::ConfigError> {
+        Ok(())
+    }
+
+    fn subscriptions() -> Subscriptions<StockKeeper> {
+        subscriptions::all()
+    }
+
+    async fn assemble(parts: Parts<'_>, (): ()) -> anyhow::Result<Assembly<StockKeeper>> {
+        let verifier = parts.jwks_verifier()?;
+        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier };
+        Ok(Assembly::new(routes::router(state), StockKeeper))
     }
 }

@@ -2,7 +2,6 @@
 //! an admin, with phone and address encrypted at rest. Changes auth must know (email, role,
 //! deletion) leave as events.
 
-mod account_events;
 pub mod config;
 mod domain;
 mod pii;
@@ -11,8 +10,9 @@ mod routes;
 mod startup;
 mod state;
 mod store;
+mod subscriptions;
 
-pub use config::UserConfig;
+pub use config::UserSettings;
 pub use pii::PiiKeys;
 pub use routes::openapi;
-pub use startup::{App, MIGRATOR, SERVICE, migrate};
+pub use startup::{MIGRATOR, UserService};

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    common::cli::main::<user::App>().await
+    runtime::cli::main::<user::UserService>().await
 }

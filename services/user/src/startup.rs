@@ -1,93 +1,49 @@
-//! Building the user service: pool, migrations, keys, broker, consumer, relay, router.
+//! The user service on the shared runtime: its PII keys, its routes, and the account events it
+//! consumes.
 
+use messaging::Subscriptions;
+use runtime::{Assembly, Parts};
+use sqlx::migrate::Migrator;
 use std::sync::Arc;
 
-use common::{
-    db,
-    http::{self, Readiness},
-    jwt::{JwksClient, TokenVerifier},
+use crate::{
+    PiiKeys, UserSettings, routes,
+    state::AppState,
+    subscriptions::{self, AccountEvents},
 };
-use messaging::{
-    Broker, BuiltService, Consumer, Outbox, OutboxRelay, RelaySettings, Workers, migrate_with_queues,
-};
-use sqlx::{MySqlPool, migrate::Migrator};
-use tokio_util::sync::CancellationToken;
-
-use crate::{PiiKeys, UserConfig, account_events::AccountEvents, routes, state::AppState};
 
 /// The user schema's migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/user");
 
-/// The service's name in logs, metrics and queue names.
-pub const SERVICE: &str = "user";
+/// The user service.
+pub struct UserService;
 
-impl common::cli::Service for App {
-    type Config = UserConfig;
-    const NAME: &'static str = SERVICE;
+impl runtime::Service for UserService {
+    const NAME: &'static str = "user";
+    const PORT: u16 = 8082;
+    type Settings = UserSettings;
+    type Handlers = AccountEvents;
 
-    fn config(env: &common::config::Env) -> Result<Self::Config, common::config::ConfigError> {
-        UserConfig::from_env(env)
+    fn migrator() -> &'static Migrator {
+        &MIGRATOR
     }
-    async fn migrate(config: &Self::Config) -> anyhow::Result<()> {
-        migrate(config).await
+
+    fn settings(env: &common::config::Env) -> Result<UserSettings, common::config::ConfigError> {
+        UserSettings::from_env(env)
     }
-    /// Connects, migrates, loads the keys, declares the queues (if the broker is there) and binds.
-    async fn build(mut config: Self::Config) -> anyhow::Result<Self> {
-        let pool = db::connect_for_service(&config.database, &MIGRATOR).await?;
-        let keys = match config.pii_keys.take() {
+
+    fn subscriptions() -> Subscriptions<AccountEvents> {
+        subscriptions::all()
+    }
+
+    /// Loads the PII keys (the configured ones, or the schema's own for local use) and routes.
+    async fn assemble(parts: Parts<'_>, settings: UserSettings) -> anyhow::Result<Assembly<AccountEvents>> {
+        let keys = match settings.pii_keys {
             Some(keys) => keys,
-            None => PiiKeys::local(&pool).await?,
+            None => PiiKeys::local(&parts.pool).await?,
         };
-        let broker = Broker::new(config.broker.clone(), SERVICE);
-        let verifier = TokenVerifier::new(
-            Arc::new(JwksClient::with_tls(config.jwks_url.clone(), &config.http.client_tls)?),
-            &config.tokens,
-        );
-        let outbox = Outbox::new();
-        let state = AppState {
-            pool: pool.clone(),
-            outbox: outbox.clone(),
-            keys: Arc::new(keys),
-            verifier: Arc::new(verifier),
-        };
-        let consumer = consumer(&pool, &broker, &config).waking(outbox.clone());
-        let relay = OutboxRelay::new(SERVICE, pool.clone(), broker.clone(), outbox, RelaySettings::default());
-        let workers = Workers::new(broker.clone()).with_consumer(consumer).await.with_relay(relay);
-        let readiness = Readiness::default().with("database", pool.clone()).with("broker", broker.clone());
-        let router =
-            http::stack(routes::router(state).merge(http::health_routes(readiness)), SERVICE, &config.http);
-        Ok(Self(BuiltService::bind(SERVICE, router, config.http, pool, workers).await?))
-    }
-    /// Serves, consumes and relays until `shutdown`; the relay outlives the HTTP drain.
-    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        self.0.run(shutdown).await
-    }
-}
-
-/// Creates the schema if needed, applies its migrations and declares the service's queues (the
-/// `migrate` command).
-pub async fn migrate(config: &UserConfig) -> anyhow::Result<()> {
-    migrate_with_queues(&config.database, &MIGRATOR, |pool| {
-        Ok(consumer(pool, &Broker::new(config.broker.clone(), SERVICE), config))
-    })
-    .await
-}
-
-fn consumer(pool: &MySqlPool, broker: &Broker, config: &UserConfig) -> Consumer {
-    Consumer::new(SERVICE, pool.clone(), broker.clone(), AccountEvents, config.consumer.clone())
-}
-
-/// A built user service, bound to its port and ready to run.
-pub struct App(BuiltService);
-
-impl App {
-    /// The port it listens on (useful when configured as 0).
-    pub fn port(&self) -> u16 {
-        self.0.port()
-    }
-
-    /// The admin port, where `/metrics` is served.
-    pub fn admin_port(&self) -> u16 {
-        self.0.admin_port()
+        let verifier = parts.jwks_verifier()?;
+        let state = AppState { pool: parts.pool, outbox: parts.outbox, keys: Arc::new(keys), verifier };
+        Ok(Assembly::new(routes::router(state), AccountEvents))
     }
 }

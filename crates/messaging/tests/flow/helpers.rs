@@ -6,13 +6,13 @@ use std::{
     time::Duration,
 };
 
-use events::{Envelope, Event, UserDeleted};
+use events::{Envelope, UserDeleted};
 use lapin::{
     BasicProperties, Channel, Connection, ConnectionProperties,
     options::{BasicGetOptions, BasicPublishOptions},
 };
 use messaging::{
-    Broker, BrokerSettings, Consumer, ConsumerSettings, Handler, HandlerError, HandlerFuture,
+    Broker, BrokerSettings, Consumer, ConsumerSettings, HandlerError, Handles, Subscriptions,
     declare_exchange,
 };
 use sqlx::{Connection as _, MySqlConnection, MySqlPool};
@@ -140,35 +140,33 @@ impl Recorder {
     }
 }
 
-impl Handler for Recorder {
-    fn event_types(&self) -> Vec<&'static str> {
-        vec![UserDeleted::TYPE]
-    }
-
-    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            let call = self.calls.fetch_add(1, Ordering::SeqCst);
-            self.traces
-                .lock()
-                .unwrap()
-                .push(common::trace_context::TraceContext::current().map(|c| c.trace_id()));
-            envelope.decode::<UserDeleted>()?;
-            assert!(!(self.script.panic_first && call == 0), "the handler blows up");
-            if self.script.reject {
-                return Err(HandlerError::Reject("this event can never apply".into()));
-            }
-            if call < self.script.failures {
-                return Err(HandlerError::Retry { reason: format!("failure {call}"), after: None });
-            }
-            sqlx::query("INSERT INTO effects (event_id, applied_at) VALUES (?, NOW(6))")
-                .bind(envelope.id)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(proxy) = self.script.cut_on_first_call.as_ref().filter(|_| call == 0) {
-                proxy.cut();
-            }
-            Ok(())
-        })
+impl Handles<UserDeleted> for Recorder {
+    async fn handle(
+        &self,
+        _: UserDeleted,
+        envelope: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        self.traces
+            .lock()
+            .unwrap()
+            .push(common::trace_context::TraceContext::current().map(|c| c.trace_id()));
+        assert!(!(self.script.panic_first && call == 0), "the handler blows up");
+        if self.script.reject {
+            return Err(HandlerError::Reject("this event can never apply".into()));
+        }
+        if call < self.script.failures {
+            return Err(HandlerError::Retry { reason: format!("failure {call}"), after: None });
+        }
+        sqlx::query("INSERT INTO effects (event_id, applied_at) VALUES (?, NOW(6))")
+            .bind(envelope.id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(proxy) = self.script.cut_on_first_call.as_ref().filter(|_| call == 0) {
+            proxy.cut();
+        }
+        Ok(())
     }
 }
 
@@ -181,7 +179,9 @@ pub fn spawn_consumer(
     settings: ConsumerSettings,
 ) -> CancellationToken {
     let stop = CancellationToken::new();
-    let consumer = Consumer::new(names.service, schema.pool.clone(), broker, handler, settings);
+    let subscriptions = Subscriptions::new().on::<UserDeleted>();
+    let consumer =
+        Consumer::new(names.service, schema.pool.clone(), broker, subscriptions, handler, settings);
     tokio::spawn(consumer.run(stop.clone()));
     stop
 }

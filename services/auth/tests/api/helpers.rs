@@ -1,16 +1,13 @@
 use std::time::Duration;
 
-use auth::{App, AuthConfig};
-use common::{cli::Service, config::Env};
+use auth::AuthService;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
+use testkit::{Spawned, TestRun};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery";
-
-pub use testkit::database_url;
 
 /// A running auth service on its own fresh schema, stopped and dropped with this value.
 pub struct TestApp {
@@ -23,7 +20,8 @@ pub struct TestApp {
     /// This test's own exchange, so no other test sees its events.
     pub exchange: String,
     pub shutdown: CancellationToken,
-    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    service: Spawned,
+    _run: TestRun,
 }
 
 impl TestApp {
@@ -33,45 +31,28 @@ impl TestApp {
 
     /// Starts the service with extra environment settings.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
-        let schema = format!("test_auth_{}", Uuid::now_v7().simple());
-        Self::spawn_on(&schema, extra).await
+        Self::started(TestRun::new(), extra).await
     }
 
     /// Starts the service on an existing (or new) schema.
     pub async fn spawn_on(schema: &str, extra: &[(&str, &str)]) -> Self {
-        if std::env::var_os("TEST_LOG").is_some() {
-            common::telemetry::init(
-                &common::telemetry::TelemetrySettings::from_env(&Env::from_process()).unwrap(),
-            );
-        }
-        let url = database_url();
-        let exchange = format!("test.events.{}", Uuid::now_v7().simple());
-        let mut pairs = vec![
-            ("AMQP_EXCHANGE", exchange.as_str()),
-            ("AUTH_PORT", "0"),
-            ("BIND_ADDRESS", "127.0.0.1"),
-            ("AUTH_DATABASE", schema),
-            ("DATABASE_URL", url.as_str()),
-        ];
-        pairs.extend_from_slice(extra);
-        let env = Env::from_pairs(pairs);
-        let exchange = env.text("AMQP_EXCHANGE").unwrap().unwrap();
-        let config = AuthConfig::from_env(&env).expect("test configuration");
-        let app = App::build(config).await.expect("the app starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
-        let shutdown = CancellationToken::new();
-        let server = tokio::spawn(app.run(shutdown.clone()));
-        let pool = MySqlPool::connect(&format!("{url}/{schema}")).await.unwrap();
+        let run = TestRun::new().set("AUTH_DATABASE", schema);
+        Self::started(run, extra).await
+    }
+
+    async fn started(run: TestRun, extra: &[(&str, &str)]) -> Self {
+        // Some tests cut the broker off: do not wait for the consumer.
+        let service = run.start::<AuthService>(extra).await;
         Self {
-            address,
-            admin_address,
+            address: service.url.clone(),
+            admin_address: service.admin_url.clone(),
             client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
-            pool,
-            schema: schema.to_owned(),
-            exchange,
-            shutdown,
-            server: Some(server),
+            pool: service.pool.clone(),
+            schema: service.schema.clone(),
+            exchange: service.exchange.clone(),
+            shutdown: service.stopper(),
+            service,
+            _run: run,
         }
     }
 
@@ -122,19 +103,7 @@ impl TestApp {
 
     /// Stops the server and waits for it, as an orchestrator would.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
-        self.shutdown.cancel();
-        match self.server.take() {
-            Some(server) => server.await.unwrap(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-        testkit::drop_schema(&self.schema);
-        testkit::delete_exchange(&self.exchange);
+        self.service.stop().await
     }
 }
 

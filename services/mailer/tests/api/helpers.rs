@@ -1,14 +1,10 @@
 use std::time::Duration;
 
-use common::{cli::Service, config::Env};
 use events::{Envelope, Event, UserRegistered};
-use lapin::{
-    BasicProperties, Connection, ConnectionProperties,
-    options::{BasicGetOptions, BasicPublishOptions},
-};
-use mailer::{App, MailerConfig};
+use lapin::{Connection, ConnectionProperties, options::BasicGetOptions};
+use mailer::MailerService;
 use sqlx::MySqlPool;
-use tokio_util::sync::CancellationToken;
+use testkit::{Spawned, TestRun};
 use uuid::Uuid;
 use wiremock::MockServer;
 
@@ -20,12 +16,11 @@ pub struct TestMailer {
     /// The admin port's base URL (metrics).
     pub admin_address: String,
     pub pool: MySqlPool,
-    pub schema: String,
-    pub exchange: String,
     pub queue_prefix: String,
     pub sendgrid: MockServer,
     broker: Connection,
-    shutdown: CancellationToken,
+    _service: Spawned,
+    run: TestRun,
 }
 
 impl TestMailer {
@@ -34,44 +29,33 @@ impl TestMailer {
     }
 
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        Self::spawn_in(TestRun::new(), extra).await
+    }
+
+    /// Starts the mailer in `run` (whose schema and queues a test may have prepared).
+    pub async fn spawn_in(run: TestRun, extra: &[(&str, &str)]) -> Self {
         let sendgrid = MockServer::start().await;
-        let id = Uuid::now_v7().simple().to_string();
-        let schema = format!("test_mailer_{id}");
-        let exchange = format!("test.events.{id}");
-        let queue_prefix = format!("test-{id}.");
-        let url = testkit::database_url();
         let sendgrid_url = sendgrid.uri();
-        let mut pairs = vec![
-            ("MAILER_PORT", "0"),
-            ("BIND_ADDRESS", "127.0.0.1"),
-            ("DATABASE_URL", url.as_str()),
-            ("MAILER_DATABASE", schema.as_str()),
-            ("AMQP_EXCHANGE", exchange.as_str()),
-            ("AMQP_QUEUE_PREFIX", queue_prefix.as_str()),
+        let mut settings = vec![
             ("SENDGRID_BASE_URL", sendgrid_url.as_str()),
             ("SENDGRID_API_KEY", API_KEY),
             ("MAIL_FROM_EMAIL", "welcome@shop.example"),
             ("RETRY_DELAYS_MS", "50,100,1000,2000"),
         ];
-        pairs.extend_from_slice(extra);
-        let env = Env::from_pairs(pairs);
-        let setting = |name: &str| env.text(name).unwrap().unwrap();
-        let (schema, exchange, queue_prefix) =
-            (setting("MAILER_DATABASE"), setting("AMQP_EXCHANGE"), setting("AMQP_QUEUE_PREFIX"));
-        let mut config = MailerConfig::from_env(&env).expect("test configuration");
-        config.consumer.idle_queue_expiry = Some(Duration::from_secs(60));
-        let app = App::build(config).await.expect("the mailer starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
-        let shutdown = CancellationToken::new();
-        tokio::spawn(app.run(shutdown.clone()));
-        let pool = MySqlPool::connect(&format!("{url}/{schema}")).await.unwrap();
+        settings.extend_from_slice(extra);
+        let service = run.spawn_with::<MailerService>(&settings).await;
         let broker =
             Connection::connect(&testkit::amqp_url(), ConnectionProperties::default()).await.unwrap();
-        let mailer =
-            Self { address, admin_address, pool, schema, exchange, queue_prefix, sendgrid, broker, shutdown };
-        testkit::wait_for_consumer(&mailer.queue("events")).await;
-        mailer
+        Self {
+            address: service.url.clone(),
+            admin_address: service.admin_url.clone(),
+            pool: service.pool.clone(),
+            queue_prefix: service.queue_prefix.clone(),
+            sendgrid,
+            broker,
+            _service: service,
+            run,
+        }
     }
 
     pub fn queue(&self, suffix: &str) -> String {
@@ -80,20 +64,7 @@ impl TestMailer {
 
     /// Publishes an event as auth would.
     pub async fn publish(&self, envelope: &Envelope) {
-        let channel = self.broker.create_channel().await.unwrap();
-        channel.confirm_select(Default::default()).await.unwrap();
-        channel
-            .basic_publish(
-                self.exchange.as_str().into(),
-                envelope.kind.as_str().into(),
-                BasicPublishOptions::default(),
-                &serde_json::to_vec(envelope).unwrap(),
-                BasicProperties::default().with_delivery_mode(2),
-            )
-            .await
-            .unwrap()
-            .await
-            .unwrap();
+        self.run.publish(envelope).await;
     }
 
     /// Takes a message from one of the mailer's queues, waiting up to ten seconds.
@@ -130,21 +101,11 @@ impl TestMailer {
 
     /// Waits until the event's mail reaches `status`.
     pub async fn wait_for_status(&self, event_id: Uuid, status: &str) -> (String, i32, Option<String>) {
-        for _ in 0..200 {
-            if let Some(record) = self.record(event_id).await.filter(|r| r.0 == status) {
-                return record;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the mail of {event_id} never became {status}: {:?}", self.record(event_id).await);
-    }
-}
-
-impl Drop for TestMailer {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-        testkit::drop_schema(&self.schema);
-        testkit::delete_exchange(&self.exchange);
+        let waited = format!("the mail of {event_id} becomes {status}");
+        testkit::eventually_some(&waited, || async {
+            self.record(event_id).await.filter(|record| record.0 == status)
+        })
+        .await
     }
 }
 

@@ -176,40 +176,16 @@ async fn the_mailer_serves_health_and_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_migrate_step_declares_the_queue_so_events_published_before_the_mailer_runs_are_kept() {
-    let id = uuid::Uuid::now_v7().simple().to_string();
-    let (schema, exchange, prefix) =
-        (format!("test_mailer_{id}"), format!("test.events.{id}"), format!("test-{id}."));
-    let database = testkit::database_url();
-    let settings = [
-        ("DATABASE_URL", database.as_str()),
-        ("MAILER_DATABASE", schema.as_str()),
-        ("AMQP_EXCHANGE", exchange.as_str()),
-        ("AMQP_QUEUE_PREFIX", prefix.as_str()),
-        ("SENDGRID_API_KEY", ""),
-        ("RETRY_DELAYS_MS", "50,100,1000,2000"),
-    ];
-    let mut config = mailer::MailerConfig::from_env(&common::config::Env::from_pairs(settings)).unwrap();
-    config.consumer.idle_queue_expiry = Some(std::time::Duration::from_secs(60));
-    mailer::migrate(&config).await.expect("migrate succeeds");
+    let run = testkit::TestRun::new();
+    // The same retry delays as the mailer below: its queues are declared with them.
+    // No SendGrid key: the mail is only logged, as on a developer's machine.
+    let settings = [("SENDGRID_API_KEY", ""), ("RETRY_DELAYS_MS", "50,100,1000,2000")];
+    run.migrate::<mailer::MailerService>(&settings).await;
 
     // auth publishes while the mailer is not running yet
     let event = registered("early@example.com", "Early");
-    let connection = lapin::Connection::connect(&testkit::amqp_url(), Default::default()).await.unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    channel.confirm_select(Default::default()).await.unwrap();
-    channel
-        .basic_publish(
-            exchange.as_str().into(),
-            "user.registered".into(),
-            Default::default(),
-            &serde_json::to_vec(&event).unwrap(),
-            lapin::BasicProperties::default().with_delivery_mode(2),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    run.publish(&event).await;
 
-    let mailer = TestMailer::spawn_with(&settings).await;
+    let mailer = TestMailer::spawn_in(run, &settings).await;
     mailer.wait_for_status(event.id, "sent").await;
 }

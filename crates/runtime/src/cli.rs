@@ -1,31 +1,14 @@
 //! The commands every service binary understands, and the `main` they share.
 
-use std::{future::Future, process::ExitCode};
+use std::process::ExitCode;
 
-use tokio_util::sync::CancellationToken;
-
-use crate::{
-    config::{ConfigError, Env},
-    shutdown,
+use common::{
+    config::Env,
+    fd_limit, shutdown,
     telemetry::{self, TelemetrySettings},
 };
 
-/// What a service binary is made of.
-pub trait Service: Sized + Send {
-    /// Its typed configuration.
-    type Config: Send;
-    /// Its name in logs.
-    const NAME: &'static str;
-
-    /// Reads the configuration from the environment.
-    fn config(env: &Env) -> Result<Self::Config, ConfigError>;
-    /// Creates the schema if needed and applies its migrations.
-    fn migrate(config: &Self::Config) -> impl Future<Output = anyhow::Result<()>> + Send;
-    /// Connects, migrates (unless turned off) and binds.
-    fn build(config: Self::Config) -> impl Future<Output = anyhow::Result<Self>> + Send;
-    /// Runs until `shutdown` is cancelled.
-    fn run(self, shutdown: CancellationToken) -> impl Future<Output = anyhow::Result<()>> + Send;
-}
+use crate::{Config, Service};
 
 /// The whole `main` of a service binary: parse the command, read the config (one clear line and
 /// exit 1 when it is wrong), set up logging, then migrate or serve until SIGTERM.
@@ -33,7 +16,7 @@ pub async fn main<S: Service>() -> ExitCode {
     let env = Env::from_process();
     let loaded = Command::from_args(std::env::args().skip(1)).and_then(|command| {
         let telemetry = TelemetrySettings::from_env(&env).map_err(|e| e.to_string())?;
-        let config = S::config(&env).map_err(|e| e.to_string())?;
+        let config = Config::<S>::from_env(&env).map_err(|e| e.to_string())?;
         Ok((command, telemetry, config))
     });
     let (command, telemetry_settings, config) = match loaded {
@@ -44,10 +27,10 @@ pub async fn main<S: Service>() -> ExitCode {
         }
     };
     telemetry::init(&telemetry_settings);
-    crate::fd_limit::raise_open_file_limit();
+    fd_limit::raise_open_file_limit();
     let outcome = match command {
-        Command::Migrate => S::migrate(&config).await,
-        Command::Serve => match S::build(config).await {
+        Command::Migrate => crate::migrate(&config).await,
+        Command::Serve => match crate::build(config).await {
             Ok(service) => service.run(shutdown::on_signal()).await,
             Err(e) => Err(e),
         },

@@ -7,39 +7,44 @@
 
 use std::process::ExitCode;
 
+use auth::AuthService;
 use common::{
-    cli::Service,
     config::{ConfigError, Env},
     shutdown,
     telemetry::{self, TelemetrySettings},
 };
+use mailer::MailerService;
+use order::OrderService;
+use product::ProductService;
+use runtime::{Config, Service};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use user::UserService;
 
 type Run = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 
 struct Configs {
-    auth: <auth::App as Service>::Config,
-    user: <user::App as Service>::Config,
-    product: <product::App as Service>::Config,
-    order: <order::App as Service>::Config,
-    mailer: <mailer::App as Service>::Config,
+    auth: Config<AuthService>,
+    user: Config<UserService>,
+    product: Config<ProductService>,
+    order: Config<OrderService>,
+    mailer: Config<MailerService>,
 }
 
 fn configs(env: &Env) -> Result<(TelemetrySettings, Configs), ConfigError> {
     let telemetry = TelemetrySettings::from_env(env)?;
     let configs = Configs {
-        auth: auth::App::config(env)?,
-        user: user::App::config(env)?,
-        product: product::App::config(env)?,
-        order: order::App::config(env)?,
-        mailer: mailer::App::config(env)?,
+        auth: Config::from_env(env)?,
+        user: Config::from_env(env)?,
+        product: Config::from_env(env)?,
+        order: Config::from_env(env)?,
+        mailer: Config::from_env(env)?,
     };
     Ok((telemetry, configs))
 }
 
-async fn build<S: Service + 'static>(config: S::Config, shutdown: &CancellationToken) -> anyhow::Result<Run> {
-    let service = S::build(config).await.map_err(|e| e.context(format!("{} cannot start", S::NAME)))?;
+async fn build<S: Service>(config: Config<S>, shutdown: &CancellationToken) -> anyhow::Result<Run> {
+    let service = runtime::build(config).await.map_err(|e| e.context(format!("{} cannot start", S::NAME)))?;
     Ok(Box::pin(service.run(shutdown.clone())))
 }
 
@@ -57,13 +62,14 @@ async fn main() -> ExitCode {
     common::fd_limit::raise_open_file_limit();
 
     let shutdown = shutdown::on_signal();
+    // Consumers first, auth (whose start may register the administrator) last.
     let built = async {
         Ok::<_, anyhow::Error>([
-            build::<user::App>(configs.user, &shutdown).await?,
-            build::<product::App>(configs.product, &shutdown).await?,
-            build::<order::App>(configs.order, &shutdown).await?,
-            build::<mailer::App>(configs.mailer, &shutdown).await?,
-            build::<auth::App>(configs.auth, &shutdown).await?,
+            build(configs.user, &shutdown).await?,
+            build(configs.product, &shutdown).await?,
+            build(configs.order, &shutdown).await?,
+            build(configs.mailer, &shutdown).await?,
+            build(configs.auth, &shutdown).await?,
         ])
     };
     let runs = match built.await {

@@ -6,7 +6,7 @@
 //! release whatever it reserved. Each answer applies once (inbox) and only to a pending order.
 
 use events::{Envelope, Event, StockRejected, StockReserved};
-use messaging::{Handler, HandlerError, HandlerFuture};
+use messaging::{HandlerError, Handles, Subscriptions};
 use sqlx::MySqlConnection;
 use uuid::Uuid;
 
@@ -17,34 +17,44 @@ use crate::{
     store::orders::{self, Head},
 };
 
-pub(crate) struct SagaFollower {
+/// What the order service consumes.
+pub(crate) fn all() -> Subscriptions<SagaFollower> {
+    Subscriptions::new().on::<StockReserved>().on::<StockRejected>()
+}
+
+/// Settles pending orders with the product service's answers, and rings any request in this
+/// process waiting for one.
+pub struct SagaFollower {
     pub(crate) settlements: Settlements,
 }
 
-impl Handler for SagaFollower {
-    fn event_types(&self) -> Vec<&'static str> {
-        vec![StockReserved::TYPE, StockRejected::TYPE]
+impl Handles<StockReserved> for SagaFollower {
+    async fn handle(
+        &self,
+        answer: StockReserved,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        confirm(answer, tx).await
     }
 
-    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            match envelope.kind.as_str() {
-                StockReserved::TYPE => confirm(envelope.decode()?, tx).await,
-                StockRejected::TYPE => reject(envelope.decode()?, tx).await,
-                other => Err(HandlerError::Reject(format!("the order service does not handle {other}"))),
-            }
-        })
+    fn committed(&self, answer: &StockReserved) {
+        self.settlements.settled(answer.order_id);
+    }
+}
+
+impl Handles<StockRejected> for SagaFollower {
+    async fn handle(
+        &self,
+        answer: StockRejected,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        reject(answer, tx).await
     }
 
-    fn committed(&self, envelope: &Envelope) {
-        let order = match envelope.kind.as_str() {
-            StockReserved::TYPE => envelope.decode::<StockReserved>().map(|e| e.order_id),
-            StockRejected::TYPE => envelope.decode::<StockRejected>().map(|e| e.order_id),
-            _ => return,
-        };
-        if let Ok(order) = order {
-            self.settlements.settled(order);
-        }
+    fn committed(&self, answer: &StockRejected) {
+        self.settlements.settled(answer.order_id);
     }
 }
 

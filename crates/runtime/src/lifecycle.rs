@@ -8,10 +8,10 @@ use sqlx::MySqlPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::Workers;
+use crate::workers::Workers;
 
 /// Everything a service runs, bound and ready.
-pub struct BuiltService {
+pub struct Built {
     name: &'static str,
     listener: TcpListener,
     admin: TcpListener,
@@ -21,9 +21,9 @@ pub struct BuiltService {
     workers: Workers,
 }
 
-impl BuiltService {
+impl Built {
     /// Binds the service's ports and gathers what it runs.
-    pub async fn bind(
+    pub(crate) async fn bind(
         name: &'static str,
         router: Router,
         http: HttpSettings,

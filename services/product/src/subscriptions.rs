@@ -10,30 +10,42 @@
 use std::collections::BTreeMap;
 
 use events::{
-    Envelope, Event, OrderCancelled, OrderCreated, RejectedLine, RejectionReason, ReservedLine,
-    StockRejected, StockReserved,
+    Envelope, OrderCancelled, OrderCreated, RejectedLine, RejectionReason, ReservedLine, StockRejected,
+    StockReserved,
 };
-use messaging::{Handler, HandlerError, HandlerFuture, Outbox};
+use messaging::{HandlerError, Handles, Outbox, Subscriptions};
 use sqlx::MySqlConnection;
 use uuid::Uuid;
 
 use crate::{domain::Decision, store::reservations};
 
-pub(crate) struct StockKeeper;
+/// What the product service consumes.
+pub(crate) fn all() -> Subscriptions<StockKeeper> {
+    Subscriptions::new().on::<OrderCreated>().on::<OrderCancelled>()
+}
 
-impl Handler for StockKeeper {
-    fn event_types(&self) -> Vec<&'static str> {
-        vec![OrderCreated::TYPE, OrderCancelled::TYPE]
+/// Reserves and releases stock for orders.
+pub struct StockKeeper;
+
+impl Handles<OrderCreated> for StockKeeper {
+    async fn handle(
+        &self,
+        order: OrderCreated,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        reserve(order, tx).await
     }
+}
 
-    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            match envelope.kind.as_str() {
-                OrderCreated::TYPE => reserve(envelope.decode()?, tx).await,
-                OrderCancelled::TYPE => cancel(envelope.decode()?, tx).await,
-                other => Err(HandlerError::Reject(format!("the product service does not handle {other}"))),
-            }
-        })
+impl Handles<OrderCancelled> for StockKeeper {
+    async fn handle(
+        &self,
+        order: OrderCancelled,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        cancel(order, tx).await
     }
 }
 

@@ -4,27 +4,39 @@
 
 use chrono::Utc;
 use common::{db::is_unique_violation, rbac::Role};
-use events::{Envelope, Event, UserRegistered, UserUpdateRejected};
-use messaging::{Handler, HandlerError, HandlerFuture};
+use events::{Envelope, UserRegistered, UserUpdateRejected};
+use messaging::{HandlerError, Handles, Subscriptions};
 use sqlx::MySqlConnection;
 
 use crate::store::profiles::{self, ProfileRow};
 
-pub(crate) struct AccountEvents;
+/// What the user service consumes.
+pub(crate) fn all() -> Subscriptions<AccountEvents> {
+    Subscriptions::new().on::<UserRegistered>().on::<UserUpdateRejected>()
+}
 
-impl Handler for AccountEvents {
-    fn event_types(&self) -> Vec<&'static str> {
-        vec![UserRegistered::TYPE, UserUpdateRejected::TYPE]
+/// Applies auth's account events to the profiles.
+pub struct AccountEvents;
+
+impl Handles<UserRegistered> for AccountEvents {
+    async fn handle(
+        &self,
+        event: UserRegistered,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        create_profile(event, tx).await
     }
+}
 
-    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            match envelope.kind.as_str() {
-                UserRegistered::TYPE => create_profile(envelope.decode()?, tx).await,
-                UserUpdateRejected::TYPE => restore_identity(envelope.decode()?, tx).await,
-                other => Err(HandlerError::Reject(format!("the user service does not handle {other}"))),
-            }
-        })
+impl Handles<UserUpdateRejected> for AccountEvents {
+    async fn handle(
+        &self,
+        event: UserUpdateRejected,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        restore_identity(event, tx).await
     }
 }
 
