@@ -141,6 +141,23 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
+/// A write that a unique key may refuse: the one way every service tells "taken" from a failure.
+pub trait UniqueWrite<T> {
+    /// `Ok(None)` when a unique key already holds what was written (the caller knows from context
+    /// which key that is); every other error stays an error.
+    fn unless_taken(self) -> Result<Option<T>, sqlx::Error>;
+}
+
+impl<T> UniqueWrite<T> for Result<T, sqlx::Error> {
+    fn unless_taken(self) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if is_unique_violation(&error) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,49 @@ pub fn reused() -> AppError {
     AppError::Validation(vec![FieldError::new("Idempotency-Key", "was already used for a different request")])
 }
 
+/// The replay-or-refuse rule on what an earlier request recorded under a key (what it created,
+/// and its fingerprint): the same request replays it, a different one is refused (422), a key
+/// never used lets the request through (`None`).
+pub fn replayed<T>(recorded: Option<(T, Vec<u8>)>, fingerprint: &[u8]) -> Result<Option<T>, AppError> {
+    match recorded {
+        None => Ok(None),
+        Some((created, first)) if first == fingerprint => Ok(Some(created)),
+        Some(_) => Err(reused()),
+    }
+}
+
+/// The one creation flow with an optional key: a key seen before replays (`replay`, which
+/// applies [`replayed`]); otherwise `create` runs, writing the key in its own transaction, and
+/// answers `None` when the key's unique index refused it because a concurrent request with the
+/// same key committed first, which is then replayed too. Either way one request creates, however
+/// many retries race.
+pub async fn create_once<'k, T, R, RF, C, CF>(
+    key: Option<&'k IdempotencyKey>,
+    replay: R,
+    create: C,
+) -> Result<T, AppError>
+where
+    R: Fn(&'k IdempotencyKey) -> RF,
+    RF: Future<Output = Result<Option<T>, AppError>>,
+    C: FnOnce() -> CF,
+    CF: Future<Output = Result<Option<T>, AppError>>,
+{
+    if let Some(key) = key
+        && let Some(first) = replay(key).await?
+    {
+        return Ok(first);
+    }
+    if let Some(created) = create().await? {
+        return Ok(created);
+    }
+    let Some(key) = key else {
+        return Err(anyhow::anyhow!("a unique key refused a creation that carried no idempotency key").into());
+    };
+    replay(key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the record of a racing request with this key vanished").into())
+}
+
 /// SHA-256 over a request's fields, each length-prefixed so that no two different field lists
 /// hash alike: the same request fingerprints the same, any change does not.
 #[derive(Clone)]

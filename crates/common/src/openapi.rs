@@ -1,5 +1,9 @@
-//! Pieces every service's OpenAPI document shares.
+//! Pieces every service's OpenAPI document shares, and the router that serves it.
 
+use axum::{Router, routing::get};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::http::Json;
 use utoipa::{
     Modify,
     openapi::{
@@ -45,6 +49,14 @@ impl Modify for SharedResponses {
 pub fn finish(mut openapi: OpenApi) -> OpenApi {
     SharedResponses.modify(&mut openapi);
     openapi
+}
+
+/// A service's router: its annotated routes with `state`, and the finished document they make
+/// served at `/openapi.json`, so the document can never describe other routes than those served.
+pub fn router<S: Clone + Send + Sync + 'static>(api: OpenApiRouter<S>, state: S) -> Router {
+    let (router, openapi) = api.split_for_parts();
+    let openapi = finish(openapi);
+    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
 }
 
 fn add_shared(operation: &mut Operation, secured_by_default: bool) {

@@ -71,37 +71,93 @@ pub fn decode<P: DeserializeOwned>(list: &ListKey, cursor: &str) -> Result<P, Ap
     if envelope.list == list.0 { Ok(envelope.after) } else { Err(refused()) }
 }
 
-/// The position of a list in id order.
-#[derive(Serialize, Deserialize)]
-struct AfterId {
-    id: Uuid,
-}
-
 /// The cursor of `list` that continues after `id`.
 pub fn encode_id(list: &ListKey, id: Uuid) -> Result<String, AppError> {
-    encode(list, &AfterId { id })
+    encode(list, &IdPosition { id })
 }
 
 /// The id a cursor of `list` continues after; a 422 otherwise.
 pub fn decode_id(list: &ListKey, cursor: &str) -> Result<Uuid, AppError> {
-    decode::<AfterId>(list, cursor).map(|after| after.id)
+    decode::<IdPosition>(list, cursor).map(|after| after.id)
 }
 
-/// Cuts `rows`, fetched with one row more than `limit`, to the page, and returns the cursor of the
-/// next page if that extra row shows there is one.
-pub fn page<T>(
-    mut rows: Vec<T>,
+/// One page a client asked for: its list, its size and where it starts. It owns the keyset rule
+/// that a page is fetched with one row more than it holds, the extra row telling whether another
+/// page follows, and the cursor that continues there.
+pub struct PageRequest<P> {
+    list: ListKey,
     limit: u32,
-    list: &ListKey,
-    id: impl Fn(&T) -> Uuid,
-) -> Result<(Vec<T>, Option<String>), AppError> {
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = match rows.last() {
-        Some(last) if more => Some(encode_id(list, id(last))?),
-        _ => None,
-    };
-    Ok((rows, next))
+    after: Option<P>,
+}
+
+/// One page of a list, and the cursor of the next one when there is one.
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Continues after the last item; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<P: Serialize + DeserializeOwned> PageRequest<P> {
+    /// The page of `list` holding `limit` rows (checked with [`limit`]) after `cursor`; a 422 for
+    /// a cursor of another list.
+    pub fn new(list: ListKey, limit: u32, cursor: Option<&str>) -> Result<Self, AppError> {
+        let after = cursor.map(|cursor| decode(&list, cursor)).transpose()?;
+        Ok(Self { list, limit, after })
+    }
+
+    /// A page whose position a caller decoded itself (to report every bad parameter at once).
+    pub fn at(list: ListKey, limit: u32, after: Option<P>) -> Self {
+        Self { list, limit, after }
+    }
+
+    /// Where the page starts; `None` for the first page.
+    pub fn after(&self) -> Option<&P> {
+        self.after.as_ref()
+    }
+
+    /// The rows to fetch: one more than the page holds.
+    pub fn fetch(&self) -> u32 {
+        self.limit + 1
+    }
+
+    /// The rows the page holds.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Cuts `rows`, fetched with [`PageRequest::fetch`], to the page; if the extra row shows that
+    /// another page follows, its cursor continues after `position` of the page's last row.
+    pub fn page<T>(&self, mut rows: Vec<T>, position: impl FnOnce(&T) -> P) -> Result<Page<T>, AppError> {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next_cursor = match rows.last() {
+            Some(last) if more => Some(encode(&self.list, &position(last))?),
+            _ => None,
+        };
+        Ok(Page { items: rows, next_cursor })
+    }
+}
+
+/// A list in id order: its cursors carry the last id of the page before.
+pub type IdPageRequest = PageRequest<IdPosition>;
+
+/// The position in a list in id order (the cursor format every id-ordered list has used).
+#[derive(Serialize, Deserialize)]
+pub struct IdPosition {
+    id: Uuid,
+}
+
+impl PageRequest<IdPosition> {
+    /// The id the page starts after (or before, in a newest-first list).
+    pub fn after_id(&self) -> Option<Uuid> {
+        self.after.as_ref().map(|after| after.id)
+    }
+
+    /// [`PageRequest::page`] for rows with ids.
+    pub fn page_by_id<T>(&self, rows: Vec<T>, id: impl FnOnce(&T) -> Uuid) -> Result<Page<T>, AppError> {
+        self.page(rows, |row| IdPosition { id: id(row) })
+    }
 }
 
 #[cfg(test)]
@@ -143,14 +199,17 @@ mod tests {
     }
 
     #[test]
-    fn a_page_names_a_next_cursor_only_when_more_rows_follow() {
+    fn a_page_is_fetched_with_one_extra_row_and_names_a_next_cursor_only_when_it_came() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
         let list = ListKey::new("test", &[]);
-        let (rows, next) = page(ids.clone(), 2, &list, |id| *id).unwrap();
-        assert_eq!(rows, ids[..2]);
-        assert_eq!(next, Some(encode_id(&list, ids[1]).unwrap()));
-        let (rows, next) = page(ids[..2].to_vec(), 2, &list, |id| *id).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(next, None);
+        let first = IdPageRequest::new(list.clone(), 2, None).unwrap();
+        assert_eq!((first.fetch(), first.after_id()), (3, None));
+        let page = first.page_by_id(ids.clone(), |id| *id).unwrap();
+        assert_eq!(page.items, ids[..2]);
+        let cursor = page.next_cursor.unwrap();
+        assert_eq!(cursor, encode_id(&list, ids[1]).unwrap());
+        assert_eq!(IdPageRequest::new(list.clone(), 2, Some(&cursor)).unwrap().after_id(), Some(ids[1]));
+        let last = first.page_by_id(ids[..2].to_vec(), |id| *id).unwrap();
+        assert_eq!((last.items.len(), last.next_cursor), (2, None));
     }
 }

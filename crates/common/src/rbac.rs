@@ -1,7 +1,8 @@
 //! Role-based access: roles grant permissions, handlers ask for permissions.
 //!
 //! [`AuthUser`] is the extractor for the signed-in user (401 without a valid bearer token);
-//! [`AuthUser::require`] and [`AuthUser::require_self_or`] are the guards (403).
+//! [`AuthUser::require`] and [`AuthUser::require_self_or`] are the guards (403);
+//! [`AuthUser::require_visible`] is the object-level one (404).
 
 use std::{fmt, str::FromStr, sync::Arc};
 
@@ -99,6 +100,13 @@ impl AuthUser {
     /// 403 unless the user is `owner` or holds `permission` over everyone's resources.
     pub fn require_self_or(&self, owner: Uuid, permission: Permission) -> Result<(), AppError> {
         if self.id == owner { Ok(()) } else { self.require(permission) }
+    }
+
+    /// The object-level rule (OWASP API1): a record is visible to its `owner` and to whoever holds
+    /// `permission`; to anyone else it answers 404, exactly like a record that does not exist, so
+    /// ids cannot be probed.
+    pub fn require_visible(&self, owner: Uuid, permission: Permission) -> Result<(), AppError> {
+        self.require_self_or(owner, permission).map_err(|_| AppError::NotFound)
     }
 }
 

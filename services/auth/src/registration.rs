@@ -2,7 +2,7 @@
 //! service and the mailer learn of every account and of no account that does not exist.
 
 use chrono::{DateTime, Utc};
-use common::{db::is_unique_violation, rbac::Role};
+use common::{db::UniqueWrite, rbac::Role};
 use events::UserRegistered;
 use messaging::Outbox;
 use uuid::Uuid;
@@ -31,9 +31,11 @@ pub(crate) async fn create_account(
     let created_at = Utc::now();
     let mut tx = state.pool.begin().await.map_err(anyhow::Error::from)?;
     let account = NewAccount { id, email: email.as_str(), password_hash, role, created_at };
-    accounts::insert(&mut *tx, account).await.map_err(|e| {
-        if is_unique_violation(&e) { AuthError::EmailTaken } else { AuthError::Internal(e.into()) }
-    })?;
+    accounts::insert(&mut *tx, account)
+        .await
+        .unless_taken()
+        .map_err(|e| AuthError::Internal(e.into()))?
+        .ok_or(AuthError::EmailTaken)?;
     let event = UserRegistered {
         user_id: id,
         email: email.to_string(),

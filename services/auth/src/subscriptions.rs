@@ -4,7 +4,7 @@
 //! 401).
 
 use chrono::Utc;
-use common::{db::is_unique_violation, rbac::Role};
+use common::{db::UniqueWrite, rbac::Role};
 use events::{Envelope, UserDeleted, UserUpdateRejected, UserUpdated};
 use identity::Email;
 use messaging::{HandlerError, Handles, Outbox, Subscriptions};
@@ -29,13 +29,12 @@ impl Handles<UserUpdated> for AccountChanges {
     ) -> Result<(), HandlerError> {
         let email = Email::parse(&event.email).map_err(|e| HandlerError::Reject(format!("email {e}")))?;
         let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
-        match accounts::update_identity(&mut *tx, event.user_id, email.as_str(), role).await {
-            Ok(()) => Ok(()),
+        match accounts::update_identity(&mut *tx, event.user_id, email.as_str(), role).await.unless_taken()? {
+            Some(()) => Ok(()),
             // The user service checks emails against its profiles, so only an email registered
             // here and not yet profiled there collides. Auth keeps its values and says so; the
             // user service restores them.
-            Err(e) if is_unique_violation(&e) => reject_update(tx, event).await,
-            Err(e) => Err(e.into()),
+            None => reject_update(tx, event).await,
         }
     }
 }

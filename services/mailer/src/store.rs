@@ -1,7 +1,7 @@
 //! The sent-mail log: the record before and after each call to the provider.
 
 use chrono::Utc;
-use common::db::is_unique_violation;
+use common::db::UniqueWrite;
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
@@ -30,10 +30,8 @@ pub(crate) async fn claim(pool: &MySqlPool, event_id: Uuid, recipient: &str) -> 
     .bind(now)
     .execute(pool)
     .await;
-    match inserted {
-        Ok(_) => return Ok(Claim::Send),
-        Err(e) if is_unique_violation(&e) => {}
-        Err(e) => return Err(e.into()),
+    if inserted.unless_taken()?.is_some() {
+        return Ok(Claim::Send);
     }
     let retried = sqlx::query(
         "UPDATE sent_mail SET status = 'sending', attempts = attempts + 1, updated_at = ?

@@ -1,10 +1,12 @@
 //! The order service: customers place and cancel orders, admins drive them to delivery, and the
 //! saga with the product service settles each one exactly once, without overselling.
 
+mod changing;
 pub mod config;
 mod domain;
 mod lifecycle;
 mod order;
+mod placing;
 mod routes;
 mod settle;
 mod startup;

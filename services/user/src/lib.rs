@@ -4,6 +4,7 @@
 
 pub mod config;
 mod domain;
+mod editing;
 mod pii;
 mod profile;
 mod routes;

@@ -3,7 +3,7 @@
 //! `user.update_rejected` restores the email and role auth kept when it refused a change.
 
 use chrono::Utc;
-use common::{db::is_unique_violation, rbac::Role};
+use common::{db::UniqueWrite, rbac::Role};
 use events::{Envelope, UserRegistered, UserUpdateRejected};
 use messaging::{HandlerError, Handles, Subscriptions};
 use sqlx::MySqlConnection;
@@ -54,15 +54,14 @@ async fn create_profile(event: UserRegistered, tx: &mut MySqlConnection) -> Resu
         created_at: now,
         updated_at: now,
     };
-    match profiles::create(&mut *tx, &row).await {
-        Ok(_) => Ok(()),
+    match profiles::create(&mut *tx, &row).await.unless_taken()? {
+        Some(_) => Ok(()),
         // Another profile holds this email: an email change raced this registration. Auth
         // refuses that change and `user.update_rejected` frees the email; retry until then.
-        Err(e) if is_unique_violation(&e) => Err(HandlerError::Retry {
+        None => Err(HandlerError::Retry {
             reason: format!("another profile holds the email of {}", row.id),
             after: None,
         }),
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use common::db::is_unique_violation;
+use common::db::UniqueWrite;
 use events::Envelope;
 use sqlx::MySqlConnection;
 use sqlx::MySqlPool;
@@ -18,11 +18,7 @@ pub(super) async fn record(tx: &mut MySqlConnection, envelope: &Envelope) -> Res
         .bind(Utc::now())
         .execute(tx)
         .await;
-    match recorded {
-        Ok(_) => Ok(true),
-        Err(error) if is_unique_violation(&error) => Ok(false),
-        Err(error) => Err(error),
-    }
+    Ok(recorded.unless_taken()?.is_some())
 }
 
 /// Forgets handled message ids older than the retention, hourly.

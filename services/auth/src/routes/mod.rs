@@ -7,9 +7,9 @@ mod me;
 mod register;
 mod session;
 
-use axum::{Router, routing::get};
+use axum::Router;
 use common::openapi::BearerAuth;
-use common::{FieldError, Problem, http::Json};
+use common::{FieldError, Problem};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -40,7 +40,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub(crate) fn router(state: AppState) -> Router {
-    let (router, openapi) = api().split_for_parts();
-    let openapi = common::openapi::finish(openapi);
-    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+    common::openapi::router(api(), state)
 }

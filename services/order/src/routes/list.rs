@@ -2,7 +2,7 @@ use axum::extract::State;
 use common::{
     AppError, Problem,
     http::{Json, Path, Query},
-    paging::{self, ListKey},
+    paging::{self, IdPageRequest, ListKey, Page},
     rbac::{AuthUser, Permission},
 };
 use serde::{Deserialize, Serialize};
@@ -130,12 +130,11 @@ async fn page(
     let status = status.map(|s| parse_status(&s)).transpose()?;
     let user = user_id.map(|id| id.to_string());
     let list = ListKey::new("order.list", &[user.as_deref(), status.map(|s| s.as_str())]);
-    let before = cursor.as_deref().map(|cursor| paging::decode_id(&list, cursor)).transpose()?;
-    // One more than asked tells whether another page follows.
-    let filter = Filter { user_id, status, before, limit: limit + 1 };
+    let request = IdPageRequest::new(list, limit, cursor.as_deref())?;
+    let filter = Filter { user_id, status, before: request.after_id(), limit: request.fetch() };
     let mut db = state.pool.acquire().await?;
     let ids = orders::list(&mut db, &filter).await?;
-    let (ids, next_cursor) = paging::page(ids, limit, &list, |id| *id)?;
+    let Page { items: ids, next_cursor } = request.page_by_id(ids, |id| *id)?;
     let items = orders::load(&mut db, &ids).await?;
     Ok(Json(OrderPage { items, next_cursor }))
 }

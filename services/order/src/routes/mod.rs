@@ -12,7 +12,6 @@ use axum::{
     Router,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use common::{
     AppError, FieldError, Problem,
@@ -52,14 +51,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub(crate) fn router(state: AppState) -> Router {
-    let (router, openapi) = api().split_for_parts();
-    let openapi = common::openapi::finish(openapi);
-    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+    common::openapi::router(api(), state)
 }
 
-/// The object-level rule, in one place: the owner, or anyone with `ManageOrders`; else 404.
+/// The object-level rule of this service: `AuthUser::require_visible` with `ManageOrders`.
 pub(crate) fn ensure_visible(user: &AuthUser, owner: Uuid) -> Result<(), AppError> {
-    user.require_self_or(owner, Permission::ManageOrders).map_err(|_| AppError::NotFound)
+    user.require_visible(owner, Permission::ManageOrders)
 }
 
 /// An order, with its `Location`: 201 once settled, 202 while its stock is still being reserved.

@@ -2,20 +2,13 @@ use axum::extract::State;
 use common::{
     AppError, Problem,
     http::{Json, Path},
-    rbac::{AuthUser, Permission},
+    rbac::AuthUser,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{
-    domain::{Actor, Refusal, Status},
-    lifecycle::{self, Change, ChangeError},
-    order::Order,
-    routes::{ensure_visible, list::parse_status},
-    state::AppState,
-    store::orders,
-};
+use crate::{changing, order::Order, routes::list::parse_status, state::AppState};
 
 /// The body of `PUT /order/{id}`.
 #[derive(Deserialize, ToSchema)]
@@ -47,28 +40,5 @@ pub(crate) async fn change(
     Json(input): Json<StatusInput>,
 ) -> Result<Json<Order>, AppError> {
     let to = parse_status(&input.status)?;
-    let mut tx = state.pool.begin().await?;
-    let order = orders::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    ensure_visible(&user, order.user_id)?;
-    let actor = if user.role.can(Permission::ManageOrders) { Actor::Admin } else { Actor::Owner };
-    let change = Change { to, actor, by: Some(user.id), reason: None };
-    match lifecycle::apply(&mut tx, &order, change).await {
-        Ok(_) => {}
-        Err(ChangeError::Refused(Refusal::NotAllowed)) => return Err(AppError::Forbidden),
-        Err(ChangeError::Refused(Refusal::Impossible)) => return Err(impossible(order.status, to)),
-        Err(ChangeError::Failed(error)) => return Err(error.into()),
-    }
-    state.outbox.commit(tx).await?;
-    let mut db = state.pool.acquire().await?;
-    Ok(Json(orders::find(&mut db, id).await?.ok_or(AppError::NotFound)?))
-}
-
-fn impossible(from: Status, to: Status) -> AppError {
-    AppError::Conflict(match (from, to) {
-        (Status::Pending, Status::Confirmed | Status::Rejected) => {
-            "an order is confirmed or rejected by its stock reservation, not by hand".into()
-        }
-        _ if from == to => format!("the order is already {to}"),
-        _ => format!("a {from} order cannot become {to}"),
-    })
+    Ok(Json(changing::change(&state, &user, id, to).await?))
 }

@@ -3,19 +3,16 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::Utc;
 use common::{
     AppError, Problem,
-    db::is_unique_violation,
     http::{Json, Path},
-    idempotency::{self, IdempotencyKey},
+    idempotency::IdempotencyKey,
     rbac::{AuthUser, Permission},
 };
-use events::{ProductCreated, ProductDeleted, ProductUpdated};
-use messaging::Outbox;
 use uuid::Uuid;
 
 use crate::{
+    catalogue,
     domain::{ProductInput, ProductSpec},
     state::AppState,
     store::products::{self, Product},
@@ -37,14 +34,6 @@ fn names(header: &HeaderValue, current: &HeaderValue) -> bool {
 fn with_etag(status: StatusCode, product: Product) -> Response {
     let tag = etag(&product);
     (status, [(header::ETAG, tag)], Json(product)).into_response()
-}
-
-fn taken(error: sqlx::Error) -> AppError {
-    if is_unique_violation(&error) {
-        AppError::Conflict("another product has this sku".into())
-    } else {
-        AppError::Internal(error.into())
-    }
 }
 
 /// Add a product (admins). With an `Idempotency-Key` (per admin), a retry returns the product the
@@ -70,49 +59,8 @@ pub(crate) async fn create(
     user.require(Permission::ManageCatalog)?;
     let key = IdempotencyKey::from_headers(&headers)?;
     let spec = ProductSpec::parse(input).map_err(AppError::Validation)?;
-    if let Some(key) = &key
-        && let Some(first) = replay(&state, user.id, key, &spec).await?
-    {
-        return Ok(created_response(first));
-    }
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut tx = state.pool.begin().await?;
-    // The key first: a concurrent request with the same key waits on its row and then replays,
-    // instead of reaching the sku's unique index and answering 409.
-    if let Some(key) = &key {
-        match products::remember_key(&mut *tx, user.id, key, &spec.fingerprint(), id, now).await {
-            Ok(()) => {}
-            Err(error) if is_unique_violation(&error) => {
-                drop(tx);
-                let first = replay(&state, user.id, key, &spec).await?;
-                return first.map(created_response).ok_or(AppError::NotFound);
-            }
-            Err(error) => return Err(anyhow::Error::from(error).into()),
-        }
-    }
-    products::insert(&mut *tx, id, &spec, now).await.map_err(taken)?;
-    let product = products::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    Outbox::stage(&mut tx, &created(&product)).await?;
-    state.outbox.commit(tx).await?;
+    let product = catalogue::create(&state, user.id, key.as_ref(), &spec).await?;
     Ok(created_response(product))
-}
-
-/// The product this admin already created with `key`, if any; a 422 if it was another product.
-async fn replay(
-    state: &AppState,
-    principal: Uuid,
-    key: &IdempotencyKey,
-    spec: &ProductSpec,
-) -> Result<Option<Product>, AppError> {
-    let Some((id, fingerprint)) = products::find_by_key(&state.pool, principal, key).await? else {
-        return Ok(None);
-    };
-    if fingerprint != spec.fingerprint() {
-        return Err(idempotency::reused());
-    }
-    // Deleted since: the replay says so (404) rather than resurrect it.
-    Ok(Some(products::find(&state.pool, id).await?.ok_or(AppError::NotFound)?))
 }
 
 fn created_response(product: Product) -> Response {
@@ -122,23 +70,6 @@ fn created_response(product: Product) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
-}
-
-fn created(p: &Product) -> ProductCreated {
-    ProductCreated {
-        product_id: p.id,
-        sku: p.sku.clone(),
-        name: p.name.clone(),
-        price_cents: p.price_cents,
-        currency: p.currency.clone(),
-        stock: p.stock,
-        category: p.category.clone(),
-    }
-}
-
-fn updated(p: &Product) -> ProductUpdated {
-    let ProductCreated { product_id, sku, name, price_cents, currency, stock, category } = created(p);
-    ProductUpdated { product_id, sku, name, price_cents, currency, stock, category, version: p.version }
 }
 
 /// One product; `If-None-Match` with its `ETag` answers 304.
@@ -188,17 +119,10 @@ pub(crate) async fn replace(
 ) -> Result<Response, AppError> {
     user.require(Permission::ManageCatalog)?;
     let spec = ProductSpec::parse(input).map_err(AppError::Validation)?;
-    let mut tx = state.pool.begin().await?;
-    let current = products::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    if headers.get(header::IF_MATCH).is_some_and(|h| !names(h, &etag(&current))) {
-        return Err(AppError::PreconditionFailed);
-    }
-    products::replace(&mut *tx, id, &spec, Utc::now()).await.map_err(taken)?;
-    let p = products::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let event = updated(&p);
-    Outbox::stage(&mut tx, &event).await?;
-    state.outbox.commit(tx).await?;
-    Ok(with_etag(StatusCode::OK, p))
+    let if_match = headers.get(header::IF_MATCH);
+    let still_matches = |current: &Product| if_match.is_none_or(|h| names(h, &etag(current)));
+    let product = catalogue::replace(&state, id, &spec, still_matches).await?;
+    Ok(with_etag(StatusCode::OK, product))
 }
 
 /// Withdraw a product (admins): 404 and out of search from then on.
@@ -218,10 +142,6 @@ pub(crate) async fn delete(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, AppError> {
     user.require(Permission::ManageCatalog)?;
-    let mut tx = state.pool.begin().await?;
-    products::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    products::soft_delete(&mut *tx, id, Utc::now()).await?;
-    Outbox::stage(&mut tx, &ProductDeleted { product_id: id }).await?;
-    state.outbox.commit(tx).await?;
+    catalogue::withdraw(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

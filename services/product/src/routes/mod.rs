@@ -3,8 +3,8 @@
 mod catalogue;
 mod search;
 
-use axum::{Router, routing::get};
-use common::{FieldError, Problem, http::Json, openapi::BearerAuth};
+use axum::Router;
+use common::{FieldError, Problem, openapi::BearerAuth};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -31,7 +31,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub(crate) fn router(state: AppState) -> Router {
-    let (router, openapi) = api().split_for_parts();
-    let openapi = common::openapi::finish(openapi);
-    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+    common::openapi::router(api(), state)
 }

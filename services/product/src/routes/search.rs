@@ -2,7 +2,7 @@ use axum::extract::State;
 use common::{
     AppError, FieldError, Problem,
     http::{Json, Query},
-    paging::{self, ListKey},
+    paging::{self, ListKey, Page, PageRequest},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -119,37 +119,27 @@ pub(crate) async fn search(
         return Err(AppError::Validation(errors));
     }
 
+    let request = PageRequest::at(list, limit, after);
     let query = Search {
         text: text.as_ref(),
         category: category.as_deref(),
         min_price_cents: params.min_price_cents,
         max_price_cents: params.max_price_cents,
         sort,
-        after,
-        // One more than asked tells whether another page follows.
-        limit: limit + 1,
+        after: request.after().copied(),
+        limit: request.fetch(),
     };
-    let mut items = products::search(&state.pool, query).await?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next_cursor = match items.last().filter(|_| more) {
-        None => None,
-        Some(last) => {
-            let after = match sort {
-                Sort::Relevance => {
-                    let skipped = match after {
-                        Some(After::Offset { offset }) => offset,
-                        _ => 0,
-                    };
-                    After::Offset { offset: skipped + limit }
-                }
-                Sort::PriceAsc | Sort::PriceDesc => {
-                    After::Price { price_cents: last.price_cents, id: last.id }
-                }
-                Sort::Newest => After::Id { id: last.id },
+    let rows = products::search(&state.pool, query).await?;
+    let Page { items, next_cursor } = request.page(rows, |last| match sort {
+        Sort::Relevance => {
+            let skipped = match request.after() {
+                Some(After::Offset { offset }) => *offset,
+                _ => 0,
             };
-            Some(paging::encode(&list, &after)?)
+            After::Offset { offset: skipped + limit }
         }
-    };
+        Sort::PriceAsc | Sort::PriceDesc => After::Price { price_cents: last.price_cents, id: last.id },
+        Sort::Newest => After::Id { id: last.id },
+    })?;
     Ok(Json(ProductPage { items, next_cursor }))
 }

@@ -1,4 +1,5 @@
 use chrono::Utc;
+use common::db::UniqueWrite;
 use sqlx::{FromRow, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
@@ -88,11 +89,7 @@ pub(crate) async fn decide(
             .bind(Utc::now())
             .execute(db)
             .await;
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if common::db::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    Ok(inserted.unless_taken()?.is_some())
 }
 
 /// Gives back every unit the order still holds, once: released lines are marked and skipped

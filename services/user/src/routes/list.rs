@@ -2,7 +2,7 @@ use axum::extract::State;
 use common::{
     AppError, Problem,
     http::{Json, Query},
-    paging::{self, ListKey},
+    paging::{self, IdPageRequest, ListKey, Page},
     rbac::{AuthUser, Permission},
 };
 use serde::{Deserialize, Serialize};
@@ -64,16 +64,15 @@ pub(crate) async fn list(
     }
     let email = params.email.map(|e| e.trim().to_lowercase());
     let list = ListKey::new("user.list", &[email.as_deref(), params.name.as_deref().map(str::trim)]);
-    let after = params.cursor.as_deref().map(|cursor| paging::decode_id(&list, cursor)).transpose()?;
+    let request = IdPageRequest::new(list, limit, params.cursor.as_deref())?;
     let query = ListQuery {
-        after,
-        // One more than asked tells whether another page follows.
-        limit: limit + 1,
+        after: request.after_id(),
+        limit: request.fetch(),
         email_prefix: email.as_deref(),
         name_prefix: params.name.as_deref().map(str::trim),
     };
     let rows = profiles::list(&state.pool, query).await?;
-    let (rows, next_cursor) = paging::page(rows, limit, &list, |row| row.id)?;
+    let Page { items: rows, next_cursor } = request.page_by_id(rows, |row| row.id)?;
     let items =
         rows.into_iter().map(|row| Profile::from_row(row, &state.keys)).collect::<anyhow::Result<_>>()?;
     Ok(Json(ProfilePage { items, next_cursor }))

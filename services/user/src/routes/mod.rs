@@ -7,11 +7,10 @@
 mod list;
 mod profile;
 
-use axum::{Router, routing::get};
+use axum::Router;
 use common::openapi::BearerAuth;
 use common::{
     AppError, FieldError, Problem,
-    http::Json,
     rbac::{AuthUser, Permission},
 };
 use utoipa::OpenApi;
@@ -44,12 +43,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub(crate) fn router(state: AppState) -> Router {
-    let (router, openapi) = api().split_for_parts();
-    let openapi = common::openapi::finish(openapi);
-    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+    common::openapi::router(api(), state)
 }
 
-/// The object-level rule, in one place: yourself, or anyone with `ManageUsers`; else 404.
+/// The object-level rule of this service: `AuthUser::require_visible` with `ManageUsers`.
 pub(crate) fn ensure_visible(user: &AuthUser, profile: Uuid) -> Result<(), AppError> {
-    user.require_self_or(profile, Permission::ManageUsers).map_err(|_| AppError::NotFound)
+    user.require_visible(profile, Permission::ManageUsers)
 }

@@ -1,13 +1,9 @@
 use axum::{extract::State, http::StatusCode};
-use chrono::Utc;
 use common::{
     AppError, FieldError, Problem,
-    db::is_unique_violation,
     http::{Json, Path},
     rbac::{AuthUser, Permission, Role},
 };
-use events::{UserDeleted, UserUpdated};
-use messaging::Outbox;
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,6 +11,7 @@ use uuid::Uuid;
 use super::ensure_visible;
 use crate::{
     domain::{Address, AddressInput, Email, PersonName, Phone},
+    editing,
     profile::Profile,
     state::AppState,
     store::profiles,
@@ -97,25 +94,7 @@ pub(crate) async fn patch(
     }
     let changes = Changes::parse(patch)?;
 
-    let mut tx = state.pool.begin().await?;
-    let row = profiles::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    let mut profile = Profile::from_row(row, &state.keys)?;
-    let (old_email, old_role) = (profile.email.clone(), profile.role);
-    changes.apply(&mut profile);
-    profile.updated_at = Utc::now();
-    profiles::update(&mut *tx, &profile.to_row(&state.keys)?).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::Conflict("another user has this email".into())
-        } else {
-            AppError::Internal(e.into())
-        }
-    })?;
-    // Auth keeps its own copy of these two: tell it, in the same transaction.
-    if profile.email != old_email || profile.role != old_role {
-        let event = UserUpdated { user_id: id, email: profile.email.clone(), role: profile.role.to_string() };
-        Outbox::stage(&mut tx, &event).await?;
-    }
-    state.outbox.commit(tx).await?;
+    let profile = editing::change(&state, id, |profile| changes.apply(profile)).await?;
     Ok(Json(profile))
 }
 
@@ -193,10 +172,6 @@ pub(crate) async fn delete(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, AppError> {
     ensure_visible(&user, id)?;
-    let mut tx = state.pool.begin().await?;
-    profiles::lock(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    profiles::soft_delete(&mut *tx, id, Utc::now()).await?;
-    Outbox::stage(&mut tx, &UserDeleted { user_id: id }).await?;
-    state.outbox.commit(tx).await?;
+    editing::delete(&state, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
