@@ -9,6 +9,7 @@ mod keys;
 mod passwords;
 mod registration;
 mod routes;
+mod sessions;
 mod startup;
 mod state;
 mod store;

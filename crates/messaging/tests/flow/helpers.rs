@@ -241,20 +241,7 @@ pub async fn take_eventually(channel: &Channel, queue: &str, what: &str) -> lapi
     panic!("timed out waiting until {what}");
 }
 
-/// Waits until `check` holds, for up to ten seconds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+pub use testkit::eventually;
 
 pub fn deleted_event() -> Envelope {
     Envelope::new(&UserDeleted { user_id: Uuid::now_v7() }, None).unwrap()

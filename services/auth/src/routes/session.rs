@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::Utc;
 use common::{AppError, Problem, http::Json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -14,10 +14,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    error::AuthError,
+    sessions::{self, refresh_ttl},
     state::AppState,
     store::{
-        accounts::{self, Account, Status},
+        accounts::Account,
         refresh_tokens::{self, NewToken},
     },
     tokens::{self, RefreshToken},
@@ -70,10 +70,6 @@ pub(super) async fn start_session(state: &AppState, account: &Account) -> Result
     pair(state, account, refresh)
 }
 
-fn refresh_ttl(state: &AppState) -> ChronoDuration {
-    ChronoDuration::from_std(state.refresh_ttl).unwrap_or(ChronoDuration::days(30))
-}
-
 fn pair(state: &AppState, account: &Account, refresh: RefreshToken) -> Result<TokenPair, AppError> {
     let access = state.issuer.issue(account.id, account.role)?;
     Ok(TokenPair {
@@ -98,35 +94,7 @@ pub(crate) async fn refresh(
     State(state): State<AppState>,
     Json(request): Json<RefreshRequest>,
 ) -> Result<TokenPair, AppError> {
-    let presented = tokens::hash(request.refresh_token.expose_secret());
-    let now = Utc::now();
-    let mut tx = state.pool.begin().await?;
-    let stored = refresh_tokens::lock(&mut *tx, &presented).await?.ok_or(AuthError::InvalidRefreshToken)?;
-    if stored.used_at.is_some() && stored.revoked_at.is_none() {
-        // A rotated token came back: whoever holds the family, it is no longer safe.
-        let revoked = refresh_tokens::revoke_family(&mut *tx, stored.family_id, now).await?;
-        tx.commit().await?;
-        tracing::warn!(account = %stored.account_id, revoked, "refresh token reused; session revoked");
-        return Err(AuthError::InvalidRefreshToken.into());
-    }
-    if stored.revoked_at.is_some() || stored.used_at.is_some() || stored.expires_at <= now {
-        return Err(AuthError::InvalidRefreshToken.into());
-    }
-    let account = accounts::find_by_id(&mut *tx, stored.account_id)
-        .await?
-        .filter(|a| a.status == Status::Active)
-        .ok_or(AuthError::InvalidRefreshToken)?;
-    let next = RefreshToken::generate()?;
-    refresh_tokens::mark_used(&mut *tx, &presented, now).await?;
-    let token = NewToken {
-        hash: &next.hash,
-        family_id: stored.family_id,
-        account_id: account.id,
-        issued_at: now,
-        expires_at: now + refresh_ttl(&state),
-    };
-    refresh_tokens::insert(&mut *tx, token).await?;
-    tx.commit().await?;
+    let (account, next) = sessions::rotate(&state, request.refresh_token.expose_secret()).await?;
     // The role is read afresh, so a changed role reaches the next access token.
     pair(&state, &account, next)
 }

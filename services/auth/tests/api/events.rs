@@ -1,7 +1,7 @@
 //! What auth tells the other services: `user.registered`, exactly once per account, even when
 //! the broker is away.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use events::{Event, UserRegistered};
 use reqwest::StatusCode;
@@ -113,11 +113,8 @@ fn amqp_address() -> String {
 }
 
 async fn wait_for_readiness(app: &TestApp, wanted: StatusCode) {
-    for _ in 0..100 {
-        if app.get("/health/ready").await.status() == wanted {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("readiness never became {wanted}");
+    testkit::eventually(&format!("readiness becomes {wanted}"), || async {
+        app.get("/health/ready").await.status() == wanted
+    })
+    .await;
 }
