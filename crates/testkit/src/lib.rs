@@ -12,7 +12,7 @@ mod tokens;
 pub use collector::{EventCollector, delete_exchange, wait_for_consumer};
 pub use run::{PATIENCE, Spawned, TestRun, eventually, eventually_some, publish};
 pub use schema::{amqp_url, database_url, drop_schema};
-pub use tokens::TokenMint;
+pub use tokens::{Solo, TokenMint};
 
 use std::{
     net::SocketAddr,

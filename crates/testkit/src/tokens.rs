@@ -40,3 +40,38 @@ impl TokenMint {
         self.issuer.issue(subject, role).expect("a token").token
     }
 }
+
+/// One service alone, its JWKS pointing at a [`TokenMint`]: what a single-service suite runs.
+/// The other services are played by publishing their events on `run`.
+pub struct Solo {
+    /// The run it belongs to.
+    pub run: crate::TestRun,
+    /// Signs the tokens it accepts.
+    pub mint: TokenMint,
+    /// The service.
+    pub service: crate::Spawned,
+}
+
+impl Solo {
+    /// Starts `S` with `extra` settings, trusting a fresh mint's keys.
+    pub async fn start<S: runtime::Service>(extra: &[(&str, &str)]) -> Self {
+        let run = crate::TestRun::new();
+        let mint = TokenMint::start().await;
+        let jwks_url = mint.jwks_url();
+        let mut settings = vec![("AUTH_JWKS_URL", jwks_url.as_str())];
+        settings.extend_from_slice(extra);
+        let service = run.spawn_with::<S>(&settings).await;
+        Self { run, mint, service }
+    }
+
+    /// A token of a new customer: (their id, the token).
+    pub fn customer(&self) -> (Uuid, String) {
+        let id = Uuid::now_v7();
+        (id, self.mint.token(id, Role::Customer))
+    }
+
+    /// A token of an administrator.
+    pub fn admin(&self) -> String {
+        self.mint.token(Uuid::now_v7(), Role::Admin)
+    }
+}

@@ -1,45 +1,42 @@
-use common::rbac::Role;
 use events::{Event, OrderCreated, ReservedLine, StockReserved};
 use order::OrderService;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use testkit::{Spawned, TestRun, TokenMint};
+use testkit::Solo;
 use uuid::Uuid;
 
 struct Suite {
-    run: TestRun,
-    mint: TokenMint,
-    order: Spawned,
+    solo: Solo,
     client: Client,
 }
 
 impl Suite {
     async fn start() -> Self {
-        let run = TestRun::new();
-        let mint = TokenMint::start().await;
         // Answer at once, without waiting for the saga: these tests play the product service.
-        let settings = [("AUTH_JWKS_URL", mint.jwks_url()), ("ORDER_SETTLE_WAIT_MS", "0".into())];
-        let settings: Vec<(&str, &str)> = settings.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        let order = run.spawn_with::<OrderService>(&settings).await;
-        Self { run, mint, order, client: Client::new() }
+        let solo = Solo::start::<OrderService>(&[("ORDER_SETTLE_WAIT_MS", "0")]).await;
+        Self { solo, client: Client::new() }
     }
 
     async fn get(&self, id: &str, token: &str) -> reqwest::Response {
-        self.client.get(self.order.url(&format!("/order/{id}"))).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(self.solo.service.url(&format!("/order/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_placed_order_waits_pending_until_its_stock_is_reserved_then_is_confirmed_at_that_price() {
     let suite = Suite::start().await;
-    let created = suite.run.collector(&[OrderCreated::TYPE]).await;
-    let customer = Uuid::now_v7();
-    let token = suite.mint.token(customer, Role::Customer);
+    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
+    let (customer, token) = suite.solo.customer();
     let product_id = Uuid::now_v7();
 
     let placed = suite
         .client
-        .post(suite.order.url("/order"))
+        .post(suite.solo.service.url("/order"))
         .bearer_auth(&token)
         .json(&json!({"items": [{"product_id": product_id, "quantity": 3}]}))
         .send()
@@ -65,7 +62,7 @@ async fn a_placed_order_waits_pending_until_its_stock_is_reserved_then_is_confir
         }],
         currency: "USD".into(),
     };
-    suite.run.publish_event(&answer).await;
+    suite.solo.run.publish_event(&answer).await;
     let order = testkit::eventually_some("the order is confirmed", || async {
         let order: Value = suite.get(&id, &token).await.json().await.ok()?;
         (order["status"] == "confirmed").then_some(order)
@@ -77,10 +74,10 @@ async fn a_placed_order_waits_pending_until_its_stock_is_reserved_then_is_confir
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_customers_order_is_not_found_and_an_empty_order_is_refused() {
     let suite = Suite::start().await;
-    let owner = suite.mint.token(Uuid::now_v7(), Role::Customer);
+    let (_, owner) = suite.solo.customer();
     let placed: Value = suite
         .client
-        .post(suite.order.url("/order"))
+        .post(suite.solo.service.url("/order"))
         .bearer_auth(&owner)
         .json(&json!({"items": [{"product_id": Uuid::now_v7(), "quantity": 1}]}))
         .send()
@@ -90,13 +87,13 @@ async fn another_customers_order_is_not_found_and_an_empty_order_is_refused() {
         .await
         .unwrap();
     let id = placed["id"].as_str().unwrap();
-    let stranger = suite.mint.token(Uuid::now_v7(), Role::Customer);
+    let (_, stranger) = suite.solo.customer();
     assert_eq!(suite.get(id, &stranger).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(suite.get(id, &owner).await.status(), StatusCode::OK);
 
     let empty = suite
         .client
-        .post(suite.order.url("/order"))
+        .post(suite.solo.service.url("/order"))
         .bearer_auth(&owner)
         .json(&json!({"items": []}))
         .send()

@@ -1,28 +1,22 @@
-use common::rbac::Role;
 use events::{Event, OrderCreated, OrderLine, ProductCreated, StockReserved};
 use product::ProductService;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use testkit::{Spawned, TestRun, TokenMint};
+use testkit::Solo;
 use uuid::Uuid;
 
 struct Suite {
-    run: TestRun,
-    mint: TokenMint,
-    product: Spawned,
+    solo: Solo,
     client: Client,
 }
 
 impl Suite {
     async fn start() -> Self {
-        let run = TestRun::new();
-        let mint = TokenMint::start().await;
-        let product = run.spawn_with::<ProductService>(&[("AUTH_JWKS_URL", &mint.jwks_url())]).await;
-        Self { run, mint, product, client: Client::new() }
+        Self { solo: Solo::start::<ProductService>(&[]).await, client: Client::new() }
     }
 
     async fn create(&self, token: &str, key: &str, body: &Value) -> reqwest::Response {
-        let request = self.client.post(self.product.url("/product")).bearer_auth(token).json(body);
+        let request = self.client.post(self.solo.service.url("/product")).bearer_auth(token).json(body);
         request.header("Idempotency-Key", key).send().await.unwrap()
     }
 }
@@ -34,8 +28,8 @@ fn mug(sku: &str, stock: i64) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_creation_creates_one_product_and_announces_it_once() {
     let suite = Suite::start().await;
-    let created = suite.run.collector(&[ProductCreated::TYPE]).await;
-    let admin = suite.mint.token(Uuid::now_v7(), Role::Admin);
+    let created = suite.solo.run.collector(&[ProductCreated::TYPE]).await;
+    let admin = suite.solo.admin();
 
     let first = suite.create(&admin, "k-1", &mug("MUG-1", 5)).await;
     assert_eq!(first.status(), StatusCode::CREATED);
@@ -52,15 +46,15 @@ async fn a_retried_creation_creates_one_product_and_announces_it_once() {
 
     let published = created.collect(1).await;
     assert_eq!(published.len(), 1, "{published:?}");
-    let customer = suite.mint.token(Uuid::now_v7(), Role::Customer);
+    let (_, customer) = suite.solo.customer();
     assert_eq!(suite.create(&customer, "k-2", &mug("MUG-3", 5)).await.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_reserves_its_stock_at_the_catalogue_price() {
     let suite = Suite::start().await;
-    let reserved = suite.run.collector(&[StockReserved::TYPE]).await;
-    let admin = suite.mint.token(Uuid::now_v7(), Role::Admin);
+    let reserved = suite.solo.run.collector(&[StockReserved::TYPE]).await;
+    let admin = suite.solo.admin();
     let product: Value = suite.create(&admin, "k-1", &mug("MUG-9", 5)).await.json().await.unwrap();
     let product_id: Uuid = product["id"].as_str().unwrap().parse().unwrap();
 
@@ -69,7 +63,7 @@ async fn an_order_reserves_its_stock_at_the_catalogue_price() {
         user_id: Uuid::now_v7(),
         items: vec![OrderLine { product_id, quantity: 2 }],
     };
-    suite.run.publish_event(&order).await;
+    suite.solo.run.publish_event(&order).await;
     let published = reserved.collect(1).await;
     assert_eq!(published.len(), 1, "{published:?}");
     let answer: StockReserved = published[0].decode().unwrap();
@@ -78,7 +72,7 @@ async fn an_order_reserves_its_stock_at_the_catalogue_price() {
 
     let now: Value = suite
         .client
-        .get(suite.product.url(&format!("/product/{product_id}")))
+        .get(suite.solo.service.url(&format!("/product/{product_id}")))
         .send()
         .await
         .unwrap()

@@ -2,23 +2,18 @@ use common::rbac::Role;
 use events::{Event, UserRegistered, UserUpdated};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use testkit::{Spawned, TestRun, TokenMint};
+use testkit::Solo;
 use user::UserService;
 use uuid::Uuid;
 
 struct Suite {
-    run: TestRun,
-    mint: TokenMint,
-    user: Spawned,
+    solo: Solo,
     client: Client,
 }
 
 impl Suite {
     async fn start() -> Self {
-        let run = TestRun::new();
-        let mint = TokenMint::start().await;
-        let user = run.spawn_with::<UserService>(&[("AUTH_JWKS_URL", &mint.jwks_url())]).await;
-        Self { run, mint, user, client: Client::new() }
+        Self { solo: Solo::start::<UserService>(&[]).await, client: Client::new() }
     }
 
     /// Registers an account as auth would announce it, and waits until its owner sees the profile.
@@ -26,8 +21,8 @@ impl Suite {
         let id = Uuid::now_v7();
         let event =
             UserRegistered { user_id: id, email: email.into(), name: "Ada".into(), role: "customer".into() };
-        self.run.publish_event(&event).await;
-        let token = self.mint.token(id, Role::Customer);
+        self.solo.run.publish_event(&event).await;
+        let token = self.solo.mint.token(id, Role::Customer);
         testkit::eventually("the profile exists", || async {
             self.get(id, &token).await.status() == StatusCode::OK
         })
@@ -36,12 +31,17 @@ impl Suite {
     }
 
     async fn get(&self, id: Uuid, token: &str) -> reqwest::Response {
-        self.client.get(self.user.url(&format!("/user/{id}"))).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(self.solo.service.url(&format!("/user/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn patch(&self, id: Uuid, token: &str, body: Value) -> reqwest::Response {
         self.client
-            .patch(self.user.url(&format!("/user/{id}")))
+            .patch(self.solo.service.url(&format!("/user/{id}")))
             .bearer_auth(token)
             .json(&body)
             .send()
@@ -60,7 +60,7 @@ async fn a_registration_becomes_a_profile_its_owner_sees_and_a_stranger_cannot_f
         (Some("ada@example.com"), Some("customer"))
     );
 
-    let stranger = suite.mint.token(Uuid::now_v7(), Role::Customer);
+    let (_, stranger) = suite.solo.customer();
     assert_eq!(suite.get(id, &stranger).await.status(), StatusCode::NOT_FOUND, "as if it did not exist");
     assert_eq!(suite.get(Uuid::now_v7(), &stranger).await.status(), StatusCode::NOT_FOUND);
 }
@@ -69,8 +69,8 @@ async fn a_registration_becomes_a_profile_its_owner_sees_and_a_stranger_cannot_f
 async fn an_email_change_tells_auth_and_a_bad_patch_changes_nothing() {
     let suite = Suite::start().await;
     let (id, token) = suite.registered("grace@example.com").await;
-    let updates = suite.run.collector(&[UserUpdated::TYPE]).await;
-    let admin = suite.mint.token(Uuid::now_v7(), Role::Admin);
+    let updates = suite.solo.run.collector(&[UserUpdated::TYPE]).await;
+    let admin = suite.solo.admin();
 
     let refused = suite.patch(id, &token, json!({"name": "Grace", "phone": "not a phone"})).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -95,17 +95,17 @@ async fn a_redelivered_registration_creates_one_profile() {
         name: "Once".into(),
         role: "customer".into(),
     };
-    let envelope = suite.run.publish_event(&event).await;
-    suite.run.publish(&envelope).await;
-    let token = suite.mint.token(id, Role::Customer);
+    let envelope = suite.solo.run.publish_event(&event).await;
+    suite.solo.run.publish(&envelope).await;
+    let token = suite.solo.mint.token(id, Role::Customer);
     testkit::eventually("the profile exists", || async {
         suite.get(id, &token).await.status() == StatusCode::OK
     })
     .await;
-    let admin = suite.mint.token(Uuid::now_v7(), Role::Admin);
+    let admin = suite.solo.admin();
     let listed: Value = suite
         .client
-        .get(suite.user.url("/user?email=once@"))
+        .get(suite.solo.service.url("/user?email=once@"))
         .bearer_auth(&admin)
         .send()
         .await
