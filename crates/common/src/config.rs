@@ -27,6 +27,19 @@ impl ConfigError {
     }
 }
 
+/// Settings read from the environment as a whole, failing on the first missing or malformed one.
+pub trait FromEnv: Sized {
+    /// Reads every setting.
+    fn from_env(env: &Env) -> Result<Self, ConfigError>;
+}
+
+/// No settings at all, for a service with none of its own.
+impl FromEnv for () {
+    fn from_env(_: &Env) -> Result<Self, ConfigError> {
+        Ok(())
+    }
+}
+
 /// A snapshot of environment variables to read settings from.
 ///
 /// Tests build one from pairs instead of mutating the process environment.

@@ -66,7 +66,7 @@ impl<H> Assembly<H> {
 /// answers), adds the relay, health and the HTTP stack, and binds both listeners.
 pub async fn build<S: Service>(config: Config<S>) -> anyhow::Result<Built> {
     let Config { shared, service } = config;
-    let pool = db::connect_for_service(&shared.database, S::migrator()).await?;
+    let pool = db::connect_for_service(&shared.database, &S::MIGRATOR).await?;
     let broker = Broker::new(shared.broker.clone(), S::NAME);
     let outbox = Outbox::new();
     let parts = Parts { pool: pool.clone(), outbox: outbox.clone(), settings: &shared };

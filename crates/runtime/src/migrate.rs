@@ -12,7 +12,7 @@ use crate::{Config, Service};
 /// by the exchange. Nothing of the service itself is built: no handler state, no outside client.
 pub async fn migrate<S: Service>(config: &Config<S>) -> anyhow::Result<()> {
     let pool = db::connect(&config.shared.database).await?;
-    let migrated = db::migrate(&pool, S::migrator()).await;
+    let migrated = db::migrate(&pool, &S::MIGRATOR).await;
     pool.close().await;
     migrated?;
     let event_types = S::subscriptions().event_types();

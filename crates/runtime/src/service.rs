@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use common::config::{ConfigError, Env};
+use common::config::FromEnv;
 use messaging::Subscriptions;
 use sqlx::migrate::Migrator;
 
@@ -17,16 +17,13 @@ pub trait Service: Send + 'static {
     /// Its HTTP port when `<NAME>_PORT` is not set.
     const PORT: u16;
 
-    /// The settings only this service has (`()` when none).
-    type Settings: Send + 'static;
+    /// The settings only this service has (`()` when none); the shared ones are the runtime's.
+    type Settings: FromEnv + Send + 'static;
     /// The state its event handlers work with (`()` when it consumes nothing).
     type Handlers: Send + Sync + 'static;
 
-    /// Its schema's migrations.
-    fn migrator() -> &'static Migrator;
-
-    /// Reads its own settings; the shared ones are read by the runtime.
-    fn settings(env: &Env) -> Result<Self::Settings, ConfigError>;
+    /// Its schema's migrations, embedded in the binary (`sqlx::migrate!`).
+    const MIGRATOR: Migrator;
 
     /// The events it consumes, each with its handler: the bindings of its queue, declared by
     /// `migrate` and by every start.

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use common::{
-    config::{ConfigError, Env, HttpSettings},
+    config::{ConfigError, Env, FromEnv, HttpSettings},
     db::DatabaseSettings,
     jwt::TokenSettings,
 };
@@ -66,7 +66,10 @@ pub struct Config<S: Service> {
 impl<S: Service> Config<S> {
     /// Reads every setting, failing on the first missing or malformed one.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self { shared: SharedSettings::from_env(env, S::NAME, S::PORT)?, service: S::settings(env)? })
+        Ok(Self {
+            shared: SharedSettings::from_env(env, S::NAME, S::PORT)?,
+            service: S::Settings::from_env(env)?,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use common::{
-    config::{ConfigError, Env},
+    config::{ConfigError, Env, FromEnv},
     jwt::SigningKey,
 };
 use secrecy::ExposeSecret;
@@ -44,9 +44,8 @@ pub struct AdminAccount {
 const MAX_HASHING: usize = 1024;
 const MAX_HASHING_QUEUE: usize = 100_000;
 
-impl AuthSettings {
-    /// Reads every setting, failing on the first missing or malformed one.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+impl FromEnv for AuthSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let hashing_concurrency = env.parse_or("PASSWORD_HASHING_CONCURRENCY", cores)?;
         if !(1..=MAX_HASHING).contains(&hashing_concurrency) {

@@ -19,4 +19,4 @@ mod tokens;
 
 pub use config::AuthSettings;
 pub use routes::openapi;
-pub use startup::{AuthService, MIGRATOR};
+pub use startup::AuthService;

@@ -17,25 +17,15 @@ use crate::{
     throttle::Throttle,
 };
 
-/// The auth schema's migrations, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
-
 /// The auth service.
 pub struct AuthService;
 
 impl runtime::Service for AuthService {
     const NAME: &'static str = "auth";
     const PORT: u16 = 8081;
+    const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/auth");
     type Settings = AuthSettings;
     type Handlers = AccountChanges;
-
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
-
-    fn settings(env: &common::config::Env) -> Result<AuthSettings, common::config::ConfigError> {
-        AuthSettings::from_env(env)
-    }
 
     fn subscriptions() -> Subscriptions<AccountChanges> {
         subscriptions::all()

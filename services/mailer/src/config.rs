@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use common::config::{ConfigError, Env};
+use common::config::{ConfigError, Env, FromEnv};
 use secrecy::SecretString;
 
 /// What only the mailer reads.
@@ -28,9 +28,8 @@ pub struct SendGridSettings {
     pub timeout: Duration,
 }
 
-impl MailerSettings {
-    /// Reads every setting, failing on the first missing or malformed one.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+impl FromEnv for MailerSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let base_url = env.text("SENDGRID_BASE_URL")?.unwrap_or_else(|| "https://api.sendgrid.com".into());
         if reqwest::Url::parse(&base_url).map(|u| !matches!(u.scheme(), "http" | "https")).unwrap_or(true) {
             return Err(ConfigError::invalid("SENDGRID_BASE_URL", "expected an http(s) URL"));

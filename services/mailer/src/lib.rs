@@ -11,4 +11,4 @@ mod welcome;
 
 pub use config::MailerSettings;
 pub use routes::openapi;
-pub use startup::{MIGRATOR, MailerService};
+pub use startup::MailerService;

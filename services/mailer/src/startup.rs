@@ -11,25 +11,15 @@ use crate::{
     subscriptions::{self, WelcomeMails},
 };
 
-/// The mailer schema's migrations, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/mailer");
-
 /// The mailer.
 pub struct MailerService;
 
 impl runtime::Service for MailerService {
     const NAME: &'static str = "mailer";
     const PORT: u16 = 8085;
+    const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/mailer");
     type Settings = MailerSettings;
     type Handlers = WelcomeMails;
-
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
-
-    fn settings(env: &common::config::Env) -> Result<MailerSettings, common::config::ConfigError> {
-        MailerSettings::from_env(env)
-    }
 
     fn subscriptions() -> Subscriptions<WelcomeMails> {
         subscriptions::all()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use common::config::{ConfigError, Env};
+use common::config::{ConfigError, Env, FromEnv};
 
 /// The longest `ORDER_SETTLE_WAIT_MS` accepted: a request should not hang on the saga.
 const MAX_SETTLE_WAIT: Duration = Duration::from_secs(10);
@@ -19,9 +19,8 @@ pub struct OrderSettings {
     pub pending_timeout: Duration,
 }
 
-impl OrderSettings {
-    /// Reads every setting, failing on the first missing or malformed one.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+impl FromEnv for OrderSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let settle_wait = Duration::from_millis(env.parse_or("ORDER_SETTLE_WAIT_MS", 1500)?);
         if settle_wait > MAX_SETTLE_WAIT {
             return Err(ConfigError::invalid("ORDER_SETTLE_WAIT_MS", "must be at most 10000"));

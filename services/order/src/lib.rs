@@ -17,4 +17,4 @@ mod timeout;
 
 pub use config::OrderSettings;
 pub use routes::openapi;
-pub use startup::{MIGRATOR, OrderService};
+pub use startup::OrderService;

@@ -13,25 +13,15 @@ use crate::{
     timeout::PendingTimeout,
 };
 
-/// The order schema's migrations, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/order");
-
 /// The order service.
 pub struct OrderService;
 
 impl runtime::Service for OrderService {
     const NAME: &'static str = "order";
     const PORT: u16 = 8084;
+    const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/order");
     type Settings = OrderSettings;
     type Handlers = SagaFollower;
-
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
-
-    fn settings(env: &common::config::Env) -> Result<OrderSettings, common::config::ConfigError> {
-        OrderSettings::from_env(env)
-    }
 
     fn subscriptions() -> Subscriptions<SagaFollower> {
         subscriptions::all()

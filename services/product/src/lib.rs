@@ -10,4 +10,4 @@ mod store;
 mod subscriptions;
 
 pub use routes::openapi;
-pub use startup::{MIGRATOR, ProductService};
+pub use startup::ProductService;

@@ -10,26 +10,16 @@ use crate::{
     subscriptions::{self, StockKeeper},
 };
 
-/// The product schema's migrations, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/product");
-
 /// The product service.
 pub struct ProductService;
 
 impl runtime::Service for ProductService {
     const NAME: &'static str = "product";
     const PORT: u16 = 8083;
+    const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/product");
     /// Everything the product service reads is shared.
     type Settings = ();
     type Handlers = StockKeeper;
-
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
-
-    fn settings(_: &common::config::Env) -> Result<(), common::config::ConfigError> {
-        Ok(())
-    }
 
     fn subscriptions() -> Subscriptions<StockKeeper> {
         subscriptions::all()

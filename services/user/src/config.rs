@@ -1,7 +1,7 @@
 //! The user service's own settings, read once from the environment (the shared ones are the
 //! runtime's).
 
-use common::config::{ConfigError, Env};
+use common::config::{ConfigError, Env, FromEnv};
 
 use crate::PiiKeys;
 
@@ -12,9 +12,8 @@ pub struct UserSettings {
     pub pii_keys: Option<PiiKeys>,
 }
 
-impl UserSettings {
-    /// Reads every setting, failing on the first missing or malformed one.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+impl FromEnv for UserSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self { pii_keys: PiiKeys::from_env(env)? })
     }
 }

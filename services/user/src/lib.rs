@@ -16,4 +16,4 @@ mod subscriptions;
 pub use config::UserSettings;
 pub use pii::PiiKeys;
 pub use routes::openapi;
-pub use startup::{MIGRATOR, UserService};
+pub use startup::UserService;

@@ -12,25 +12,15 @@ use crate::{
     subscriptions::{self, AccountEvents},
 };
 
-/// The user schema's migrations, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/user");
-
 /// The user service.
 pub struct UserService;
 
 impl runtime::Service for UserService {
     const NAME: &'static str = "user";
     const PORT: u16 = 8082;
+    const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/user");
     type Settings = UserSettings;
     type Handlers = AccountEvents;
-
-    fn migrator() -> &'static Migrator {
-        &MIGRATOR
-    }
-
-    fn settings(env: &common::config::Env) -> Result<UserSettings, common::config::ConfigError> {
-        UserSettings::from_env(env)
-    }
 
     fn subscriptions() -> Subscriptions<AccountEvents> {
         subscriptions::all()
