@@ -36,19 +36,13 @@ pub async fn place(stack: &Stack, token: &str, lines: &[(Uuid, i64)]) -> (Status
 
 /// The order once it is no longer pending.
 pub async fn settled(stack: &Stack, token: &str, id: &str) -> Value {
-    for _ in 0..300 {
-        let order: Value = stack
-            .order_call(Method::GET, &format!("/order/{id}"), Some(token), None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if order["status"] != "pending" {
-            return order;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("order {id} never settled");
+    testkit::eventually_some(&format!("order {id} settles"), || async {
+        let path = format!("/order/{id}");
+        let order: Value =
+            stack.order_call(Method::GET, &path, Some(token), None).await.json().await.unwrap();
+        (order["status"] != "pending").then_some(order)
+    })
+    .await
 }
 
 pub async fn set_status(stack: &Stack, token: &str, id: &str, status: &str) -> StatusCode {

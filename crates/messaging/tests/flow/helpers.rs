@@ -232,13 +232,7 @@ pub async fn take(channel: &Channel, queue: &str) -> Option<lapin::message::Basi
 
 /// Waits for a message on a queue.
 pub async fn take_eventually(channel: &Channel, queue: &str, what: &str) -> lapin::message::BasicGetMessage {
-    for _ in 0..200 {
-        if let Some(message) = take(channel, queue).await {
-            return message;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
+    testkit::eventually_some(what, || take(channel, queue)).await
 }
 
 pub use testkit::eventually;
