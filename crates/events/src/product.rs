@@ -26,7 +26,7 @@ impl Event for ProductCreated {
     const TYPE: &'static str = "product.created";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "product";
-    const CONSUMERS: &'static [&'static str] = &[];
+    const CONSUMERS: &'static [&'static str] = &["order"];
     fn example() -> Self {
         Self {
             product_id: Uuid::nil(),
@@ -65,7 +65,7 @@ impl Event for ProductUpdated {
     const TYPE: &'static str = "product.updated";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "product";
-    const CONSUMERS: &'static [&'static str] = &[];
+    const CONSUMERS: &'static [&'static str] = &["order"];
     fn example() -> Self {
         let ProductCreated { product_id, sku, name, price_cents, currency, stock, category } =
             ProductCreated::example();
@@ -84,7 +84,7 @@ impl Event for ProductDeleted {
     const TYPE: &'static str = "product.deleted";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "product";
-    const CONSUMERS: &'static [&'static str] = &[];
+    const CONSUMERS: &'static [&'static str] = &["order"];
     fn example() -> Self {
         Self { product_id: Uuid::nil() }
     }

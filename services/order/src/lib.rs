@@ -1,6 +1,7 @@
 //! The order service: customers place and cancel orders, admins drive them to delivery, and the
 //! saga with the product service settles each one exactly once, without overselling.
 
+mod cart;
 mod changing;
 pub mod config;
 mod domain;

@@ -14,23 +14,24 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::{
-    domain::Lines,
+    domain::Placement,
     order::Order,
     settle::{self, Watch},
     state::AppState,
     store::orders::{self, NewOrder},
 };
 
-/// Places `lines` for `user`; with a key, a retry returns the order the first request created and
-/// creates nothing, and the same key with other lines is a 422.
+/// Places `placement` for `user`; with a key, a retry returns the order the first request created
+/// and creates nothing, and the same key for another request is a 422.
 pub(crate) async fn place(
     state: &AppState,
     user: Uuid,
     key: Option<&IdempotencyKey>,
-    lines: &Lines,
+    placement: &Placement<'_>,
 ) -> Result<Order, AppError> {
-    idempotency::create_once(key, |key| replay(state, user, key, lines), || insert(state, user, key, lines))
-        .await
+    let fingerprint = &placement.fingerprint;
+    let replay = |key| replay(state, user, key, fingerprint);
+    idempotency::create_once(key, replay, || insert(state, user, key, placement)).await
 }
 
 /// `None` when the key was taken meanwhile by a concurrent request.
@@ -38,32 +39,36 @@ async fn insert(
     state: &AppState,
     user: Uuid,
     key: Option<&IdempotencyKey>,
-    lines: &Lines,
+    placement: &Placement<'_>,
 ) -> Result<Option<Order>, AppError> {
     let id = Uuid::now_v7();
     // Registered before the commit, so the saga's answer cannot ring before anyone listens.
     let watch = state.settlements.watch(id);
     let mut tx = state.pool.begin().await?;
-    let new = NewOrder { id, user_id: user, lines, key, at: chrono::Utc::now() };
+    let new = NewOrder { id, user_id: user, placement, key, at: chrono::Utc::now() };
     if orders::insert(&mut tx, &new).await.unless_taken()?.is_none() {
         return Ok(None);
     }
-    let items = lines.iter().map(|l| OrderLine { product_id: l.product_id, quantity: l.quantity }).collect();
+    let items = placement
+        .lines
+        .iter()
+        .map(|l| OrderLine { product_id: l.product_id, quantity: l.quantity })
+        .collect();
     Outbox::stage(&mut tx, &OrderCreated { order_id: id, user_id: user, items }).await?;
     state.outbox.commit(tx).await?;
     Ok(Some(wait_for_saga(state, &watch, id).await?))
 }
 
-/// The order this user already created with `key`, if any; a 422 if it was for other lines.
-async fn replay(
+/// The order this user already created with `key`, if any; a 422 if it was for another request.
+pub(crate) async fn replay(
     state: &AppState,
     user: Uuid,
     key: &IdempotencyKey,
-    lines: &Lines,
+    fingerprint: &[u8; 32],
 ) -> Result<Option<Order>, AppError> {
     let mut db = state.pool.acquire().await?;
     let recorded = orders::find_by_key(&mut *db, user, key).await?;
-    let Some(id) = idempotency::replayed(recorded, &lines.fingerprint())? else {
+    let Some(id) = idempotency::replayed(recorded, fingerprint)? else {
         return Ok(None);
     };
     Ok(orders::find(&mut db, id).await?)

@@ -9,7 +9,7 @@ use crate::{
     OrderSettings, routes,
     settle::Settlements,
     state::AppState,
-    subscriptions::{self, SagaFollower},
+    subscriptions::{self, OrderEvents},
     timeout::PendingTimeout,
 };
 
@@ -21,14 +21,14 @@ impl runtime::Service for OrderService {
     const PORT: u16 = 8084;
     const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/order");
     type Settings = OrderSettings;
-    type Handlers = SagaFollower;
+    type Handlers = OrderEvents;
 
-    fn subscriptions() -> Subscriptions<SagaFollower> {
+    fn subscriptions() -> Subscriptions<OrderEvents> {
         subscriptions::all()
     }
 
     /// Routes, and the timeout sweep; the saga's answers ring the requests waiting for them.
-    async fn assemble(parts: Parts<'_>, settings: OrderSettings) -> anyhow::Result<Assembly<SagaFollower>> {
+    async fn assemble(parts: Parts<'_>, settings: OrderSettings) -> anyhow::Result<Assembly<OrderEvents>> {
         let verifier = parts.jwks_verifier()?;
         let settlements = Settlements::default();
         let timeout = PendingTimeout {
@@ -43,7 +43,7 @@ impl runtime::Service for OrderService {
             settlements: settlements.clone(),
             settle_wait: settings.settle_wait,
         };
-        Ok(Assembly::new(routes::router(state), SagaFollower { settlements })
+        Ok(Assembly::new(routes::router(state), OrderEvents { settlements })
             .with_task(|stop| timeout.run(stop)))
     }
 }

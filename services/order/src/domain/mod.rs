@@ -3,5 +3,7 @@
 mod placement;
 mod status;
 
-pub(crate) use placement::{Lines, PlaceOrder};
+pub(crate) use placement::{
+    LineInput, Lines, MAX_LINES, MAX_QUANTITY, PlaceOrder, Placement, checkout_fingerprint,
+};
 pub(crate) use status::{Actor, Refusal, Status};

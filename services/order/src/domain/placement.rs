@@ -90,6 +90,32 @@ impl Lines {
     }
 }
 
+/// An order about to be placed, and the request it comes from: `POST /order` with these lines, or
+/// a cart's checkout. An idempotency key names the request, so a checkout retried after the cart
+/// changed (its units taken out by the first attempt's success) still replays the first order.
+pub(crate) struct Placement<'a> {
+    pub(crate) lines: &'a Lines,
+    pub(crate) fingerprint: [u8; 32],
+    pub(crate) from_cart: bool,
+}
+
+impl<'a> Placement<'a> {
+    /// `POST /order` with `lines`.
+    pub(crate) fn order(lines: &'a Lines) -> Self {
+        Self { lines, fingerprint: lines.fingerprint(), from_cart: false }
+    }
+
+    /// The checkout of a cart that holds `lines`.
+    pub(crate) fn checkout(lines: &'a Lines) -> Self {
+        Self { lines, fingerprint: checkout_fingerprint(), from_cart: true }
+    }
+}
+
+/// The fingerprint of every checkout: the request has no body, whatever the cart holds.
+pub(crate) fn checkout_fingerprint() -> [u8; 32] {
+    Fingerprint::default().field("POST /cart/checkout").finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! answer 404, exactly like an order that does not exist, so ids cannot be probed. Function-level
 //! access: an endpoint or a change a role may not use at all answers 403.
 
+mod cart;
 mod list;
 mod place;
 mod status;
@@ -34,7 +35,7 @@ use crate::{order::Order, state::AppState};
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "order", description = "Orders"))
+    tags((name = "order", description = "Orders"), (name = "cart", description = "The signed-in user's cart"))
 )]
 struct ApiDoc;
 
@@ -43,6 +44,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(place::place, list::list))
         .routes(routes!(list::get, status::change))
         .routes(routes!(list::list_for_user))
+        .routes(routes!(cart::view, cart::clear))
+        .routes(routes!(cart::set, cart::remove))
+        .routes(routes!(cart::checkout))
 }
 
 /// The order service's OpenAPI 3.1 document.

@@ -7,7 +7,7 @@ use common::{
 };
 
 use crate::{
-    domain::{Lines, PlaceOrder},
+    domain::{Lines, PlaceOrder, Placement},
     order::Order,
     placing,
     routes::placed,
@@ -40,5 +40,5 @@ pub(crate) async fn place(
     user.require(Permission::PlaceOrders)?;
     let key = IdempotencyKey::from_headers(&headers)?;
     let lines = Lines::parse(input).map_err(AppError::Validation)?;
-    Ok(placed(placing::place(&state, user.id, key.as_ref(), &lines).await?))
+    Ok(placed(placing::place(&state, user.id, key.as_ref(), &Placement::order(&lines)).await?))
 }

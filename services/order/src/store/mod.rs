@@ -1,3 +1,5 @@
 //! SQL only.
 
+pub(crate) mod carts;
+pub(crate) mod catalogue;
 pub(crate) mod orders;

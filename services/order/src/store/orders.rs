@@ -9,7 +9,7 @@ use sqlx::{FromRow, MySqlConnection, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
 use crate::{
-    domain::{Lines, Status},
+    domain::{Placement, Status},
     order::{LineRejection, Order, OrderItem, StatusChange},
 };
 
@@ -20,13 +20,15 @@ pub(crate) struct Head {
     pub(crate) user_id: Uuid,
     #[sqlx(try_from = "String")]
     pub(crate) status: Status,
+    /// Placed by checking out the user's cart.
+    pub(crate) from_cart: bool,
 }
 
 /// A new order, as placed.
 pub(crate) struct NewOrder<'a> {
     pub(crate) id: Uuid,
     pub(crate) user_id: Uuid,
-    pub(crate) lines: &'a Lines,
+    pub(crate) placement: &'a Placement<'a>,
     pub(crate) key: Option<&'a IdempotencyKey>,
     pub(crate) at: DateTime<Utc>,
 }
@@ -35,19 +37,20 @@ pub(crate) struct NewOrder<'a> {
 /// violation when the user already used the idempotency key.
 pub(crate) async fn insert(tx: &mut MySqlConnection, order: &NewOrder<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO orders (id, user_id, status, idempotency_key, request_hash, created_at, updated_at)
-         VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+        "INSERT INTO orders (id, user_id, status, idempotency_key, request_hash, from_cart, created_at, updated_at)
+         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
     )
     .bind(order.id)
     .bind(order.user_id)
     .bind(order.key.map(IdempotencyKey::as_str))
-    .bind(&order.lines.fingerprint()[..])
+    .bind(&order.placement.fingerprint[..])
+    .bind(order.placement.from_cart)
     .bind(order.at)
     .bind(order.at)
     .execute(&mut *tx)
     .await?;
     let mut insert = QueryBuilder::new("INSERT INTO order_lines (order_id, line_no, product_id, quantity) ");
-    insert.push_values(order.lines.iter().enumerate(), |mut row, (line_no, line)| {
+    insert.push_values(order.placement.lines.iter().enumerate(), |mut row, (line_no, line)| {
         row.push_bind(order.id)
             .push_bind(i16::try_from(line_no).unwrap_or(i16::MAX))
             .push_bind(line.product_id)
@@ -72,7 +75,7 @@ pub(crate) async fn find_by_key(
 
 /// Locks one order for a decision about it.
 pub(crate) async fn lock(tx: &mut MySqlConnection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
-    sqlx::query_as("SELECT id, user_id, status FROM orders WHERE id = ? FOR UPDATE")
+    sqlx::query_as("SELECT id, user_id, status, from_cart FROM orders WHERE id = ? FOR UPDATE")
         .bind(id)
         .fetch_optional(tx)
         .await
@@ -86,7 +89,7 @@ pub(crate) async fn lock_stale_pending(
     limit: u32,
 ) -> Result<Vec<Head>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, user_id, status FROM orders
+        "SELECT id, user_id, status, from_cart FROM orders
          WHERE status = 'pending' AND created_at < ?
          ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED",
     )

@@ -2,4 +2,6 @@
 //! publish, auth by a local key publication; MariaDB and RabbitMQ are real.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cart;
+mod helpers;
 mod placing;

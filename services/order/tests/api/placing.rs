@@ -1,31 +1,9 @@
 use events::{Event, OrderCreated, ReservedLine, StockReserved};
-use order::OrderService;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testkit::Solo;
 use uuid::Uuid;
 
-struct Suite {
-    solo: Solo,
-    client: Client,
-}
-
-impl Suite {
-    async fn start() -> Self {
-        // Answer at once, without waiting for the saga: these tests play the product service.
-        let solo = Solo::start::<OrderService>(&[("ORDER_SETTLE_WAIT_MS", "0")]).await;
-        Self { solo, client: Client::new() }
-    }
-
-    async fn get(&self, id: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.solo.service.url(&format!("/order/{id}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-}
+use crate::helpers::Suite;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_placed_order_waits_pending_until_its_stock_is_reserved_then_is_confirmed_at_that_price() {

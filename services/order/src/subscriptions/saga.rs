@@ -6,29 +6,21 @@
 //! release whatever it reserved. Each answer applies once (inbox) and only to a pending order.
 
 use events::{Envelope, Event, StockRejected, StockReserved};
-use messaging::{HandlerError, Handles, Subscriptions};
+use messaging::{HandlerError, Handles};
 use sqlx::MySqlConnection;
 use uuid::Uuid;
 
+use super::OrderEvents;
 use crate::{
     domain::{Actor, Status},
     lifecycle::{self, Change, ChangeError},
-    settle::Settlements,
-    store::orders::{self, Head},
+    store::{
+        carts,
+        orders::{self, Head},
+    },
 };
 
-/// What the order service consumes.
-pub(crate) fn all() -> Subscriptions<SagaFollower> {
-    Subscriptions::new().on::<StockReserved>().on::<StockRejected>()
-}
-
-/// Settles pending orders with the product service's answers, and rings any request in this
-/// process waiting for one.
-pub struct SagaFollower {
-    pub(crate) settlements: Settlements,
-}
-
-impl Handles<StockReserved> for SagaFollower {
+impl Handles<StockReserved> for OrderEvents {
     async fn handle(
         &self,
         answer: StockReserved,
@@ -43,7 +35,7 @@ impl Handles<StockReserved> for SagaFollower {
     }
 }
 
-impl Handles<StockRejected> for SagaFollower {
+impl Handles<StockRejected> for OrderEvents {
     async fn handle(
         &self,
         answer: StockRejected,
@@ -81,7 +73,14 @@ async fn confirm(answer: StockReserved, tx: &mut MySqlConnection) -> Result<(), 
         return Err(HandlerError::Reject(format!("the total of order {} overflows", order.id)));
     };
     orders::price(tx, order.id, &answer.items, total, &answer.currency).await?;
-    settle(tx, &order, Status::Confirmed, None).await
+    settle(tx, &order, Status::Confirmed, None).await?;
+    // A checked-out cart loses the units bought once they are the customer's.
+    if order.from_cart {
+        for line in &answer.items {
+            carts::take_out(tx, order.user_id, line.product_id, line.quantity).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn reject(answer: StockRejected, tx: &mut MySqlConnection) -> Result<(), HandlerError> {

@@ -1,0 +1,71 @@
+//! `product.created`, `product.updated`, `product.deleted` -> the order service's copy of the
+//! catalogue. Idempotent twice over: the inbox drops redeliveries, and the product's version
+//! drops anything older than what the copy holds, so events may arrive in any order.
+
+use chrono::Utc;
+use events::{Envelope, ProductCreated, ProductDeleted, ProductUpdated};
+use messaging::{HandlerError, Handles};
+use sqlx::MySqlConnection;
+
+use super::OrderEvents;
+use crate::store::catalogue::{self, Listing};
+
+/// A product's version when it is created; every update raises it.
+const FIRST_VERSION: i64 = 1;
+
+impl Handles<ProductCreated> for OrderEvents {
+    async fn handle(
+        &self,
+        p: ProductCreated,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        let ProductCreated { product_id, sku, name, price_cents, currency, stock, category } = p;
+        let first = ProductUpdated {
+            product_id,
+            sku,
+            name,
+            price_cents,
+            currency,
+            stock,
+            category,
+            version: FIRST_VERSION,
+        };
+        record(&first, tx).await
+    }
+}
+
+impl Handles<ProductUpdated> for OrderEvents {
+    async fn handle(
+        &self,
+        p: ProductUpdated,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        record(&p, tx).await
+    }
+}
+
+/// Records the product as of `p.version`, unless the copy holds a later one.
+async fn record(p: &ProductUpdated, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+    let listing = Listing {
+        product_id: p.product_id,
+        name: &p.name,
+        price_cents: p.price_cents,
+        currency: &p.currency,
+        stock: p.stock,
+        version: p.version,
+    };
+    Ok(catalogue::upsert(tx, &listing, Utc::now()).await?)
+}
+
+impl Handles<ProductDeleted> for OrderEvents {
+    async fn handle(
+        &self,
+        p: ProductDeleted,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        Ok(catalogue::withdraw(tx, p.product_id, Utc::now()).await?)
+    }
+}

@@ -1,0 +1,25 @@
+//! What the order service consumes: the product service's answers to its orders (`saga`) and the
+//! catalogue's changes (`catalogue`), applied to its own copy.
+
+mod catalogue;
+mod saga;
+
+use events::{ProductCreated, ProductDeleted, ProductUpdated, StockRejected, StockReserved};
+use messaging::Subscriptions;
+
+use crate::settle::Settlements;
+
+/// What the order service consumes.
+pub(crate) fn all() -> Subscriptions<OrderEvents> {
+    Subscriptions::new()
+        .on::<StockReserved>()
+        .on::<StockRejected>()
+        .on::<ProductCreated>()
+        .on::<ProductUpdated>()
+        .on::<ProductDeleted>()
+}
+
+/// The state the order service's handlers share: who in this process waits for a settlement.
+pub struct OrderEvents {
+    pub(crate) settlements: Settlements,
+}
