@@ -5,8 +5,9 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::{
-    Event, OrderCancelled, OrderCreated, OrderStatusChanged, ProductCreated, ProductDeleted, ProductUpdated,
-    StockRejected, StockReserved, UserDeleted, UserRegistered, UserUpdateRejected, UserUpdated,
+    Event, OrderCancelled, OrderCreated, OrderPaid, OrderRefunded, OrderStatusChanged, ProductCreated,
+    ProductDeleted, ProductUpdated, StockRejected, StockReserved, UserDeleted, UserRegistered,
+    UserUpdateRejected, UserUpdated,
 };
 
 /// What the catalogue says about one event.
@@ -49,6 +50,8 @@ pub fn catalogue() -> Vec<EventInfo> {
         info::<StockRejected>(),
         info::<OrderCancelled>(),
         info::<OrderStatusChanged>(),
+        info::<OrderPaid>(),
+        info::<OrderRefunded>(),
     ]
 }
 

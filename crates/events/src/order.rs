@@ -186,3 +186,69 @@ impl Event for OrderStatusChanged {
         }
     }
 }
+
+/// The customer paid for a confirmed order, through the payment provider; it may ship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPaid {
+    /// The order id.
+    pub order_id: Uuid,
+    /// Who placed (and paid for) it.
+    pub user_id: Uuid,
+    /// The lines as reserved and charged.
+    pub items: Vec<ReservedLine>,
+    /// What was charged, in minor units.
+    pub amount_cents: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// When the provider reported the payment.
+    pub paid_at: DateTime<Utc>,
+}
+
+impl Event for OrderPaid {
+    const TYPE: &'static str = "order.paid";
+    const VERSION: u16 = 1;
+    const PRODUCER: &'static str = "order";
+    const CONSUMERS: &'static [&'static str] = &[];
+    fn example() -> Self {
+        let StockReserved { items, currency, .. } = StockReserved::example();
+        Self {
+            order_id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            items,
+            amount_cents: 2500,
+            currency,
+            paid_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+}
+
+/// A paid order was cancelled and its payment went back in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRefunded {
+    /// The order id.
+    pub order_id: Uuid,
+    /// Who placed it.
+    pub user_id: Uuid,
+    /// What went back, in minor units.
+    pub amount_cents: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// When the provider accepted the refund.
+    pub refunded_at: DateTime<Utc>,
+}
+
+impl Event for OrderRefunded {
+    const TYPE: &'static str = "order.refunded";
+    const VERSION: u16 = 1;
+    const PRODUCER: &'static str = "order";
+    const CONSUMERS: &'static [&'static str] = &[];
+    fn example() -> Self {
+        Self {
+            order_id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            amount_cents: 2500,
+            currency: "USD".into(),
+            refunded_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+}

@@ -63,6 +63,8 @@ fn order_cancelled_round_trips() {
 #[test]
 fn order_status_changed_round_trips() {
     round_trip::<OrderStatusChanged>();
+    round_trip::<OrderPaid>();
+    round_trip::<OrderRefunded>();
 }
 
 #[test]
@@ -97,7 +99,7 @@ fn the_catalogue_lists_every_event_once() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), kinds.len());
-    assert_eq!(kinds.len(), 12);
+    assert_eq!(kinds.len(), 14);
 }
 
 #[test]

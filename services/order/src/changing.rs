@@ -31,6 +31,12 @@ pub(crate) async fn change(
         Ok(_) => {}
         Err(ChangeError::Refused(Refusal::NotAllowed)) => return Err(AppError::Forbidden),
         Err(ChangeError::Refused(Refusal::Impossible)) => return Err(impossible(order.status, to)),
+        Err(ChangeError::Refused(Refusal::Unpaid)) => {
+            return Err(AppError::Conflict(format!(
+                "an order ships once it is paid; its payment is {}",
+                order.payment_status.as_str()
+            )));
+        }
         Err(ChangeError::Failed(error)) => return Err(error.into()),
     }
     state.outbox.commit(tx).await?;

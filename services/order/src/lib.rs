@@ -7,6 +7,7 @@ pub mod config;
 mod domain;
 mod lifecycle;
 mod order;
+mod payments;
 mod placing;
 mod routes;
 mod settle;

@@ -8,8 +8,11 @@ use sqlx::MySqlConnection;
 use uuid::Uuid;
 
 use crate::{
-    domain::{Actor, Refusal, Status},
-    store::orders::{self, Head},
+    domain::{Actor, PaymentStatus, Refusal, Status},
+    store::{
+        orders::{self, Head},
+        payments::{self, Action},
+    },
 };
 
 /// The rejection reason of an order whose stock was not answered for in time.
@@ -51,6 +54,9 @@ pub(crate) async fn apply(
     change: Change<'_>,
 ) -> Result<Status, ChangeError> {
     order.status.change(change.to, change.actor).map_err(ChangeError::Refused)?;
+    if change.to == Status::Shipped && !order.payment_status.allows_shipping() {
+        return Err(ChangeError::Refused(Refusal::Unpaid));
+    }
     let now = Utc::now();
     orders::set_status(tx, order, change.to, change.reason, change.by, now).await?;
     Outbox::stage(
@@ -68,6 +74,14 @@ pub(crate) async fn apply(
         change.to == Status::Cancelled || (change.to == Status::Rejected && change.reason == Some(TIMED_OUT));
     if may_hold_stock {
         Outbox::stage(tx, &OrderCancelled { order_id: order.id, user_id: order.user_id }).await?;
+    }
+    if change.to == Status::Cancelled {
+        // Money taken goes back; an intent still open is closed, so nobody pays for it later.
+        match order.payment_status {
+            PaymentStatus::Paid => payments::schedule(tx, order.id, Action::Refund, now).await?,
+            status if status.is_open() => payments::schedule(tx, order.id, Action::CancelIntent, now).await?,
+            _ => {}
+        }
     }
     tracing::info!(order = %order.id, from = %order.status, to = %change.to, "order status changed");
     Ok(change.to)

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::Status;
+use crate::domain::{PaymentStatus, Status};
 
 /// An order with its lines and the history of its status.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -22,10 +22,42 @@ pub(crate) struct Order {
     /// Why the order was rejected: `unknown`, `deleted`, `short`, `currency_mismatch` (from its
     /// first failing line) or `timeout` (no answer about its stock in time).
     pub(crate) rejection_reason: Option<String>,
+    /// `not_required` (the service takes no payments), `awaiting_payment`, `paid`, `failed`,
+    /// `expired` or `refunded`.
+    pub(crate) payment_status: PaymentStatus,
+    /// How to pay, once the order is confirmed and needs paying; `null` otherwise.
+    pub(crate) payment: Option<PaymentView>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Every status the order has had, oldest first.
     pub(crate) history: Vec<StatusChange>,
+}
+
+/// An order's payment as its client sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct PaymentView {
+    /// `stripe`.
+    pub(crate) provider: String,
+    /// The PaymentIntent; `null` for the moment until Stripe has created it.
+    pub(crate) intent_id: Option<String>,
+    /// What the client confirms the intent with (Stripe.js); shown to the order's owner only.
+    pub(crate) client_secret: Option<String>,
+    pub(crate) amount_cents: i64,
+    pub(crate) currency: String,
+    /// When the order is cancelled if still unpaid.
+    pub(crate) expires_at: DateTime<Utc>,
+}
+
+impl Order {
+    /// The order as `viewer` may see it: the payment's client secret is its owner's alone.
+    pub(crate) fn shown_to(mut self, viewer: Uuid) -> Self {
+        if viewer != self.user_id
+            && let Some(payment) = &mut self.payment
+        {
+            payment.client_secret = None;
+        }
+        self
+    }
 }
 
 /// One line of an order.

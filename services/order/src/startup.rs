@@ -5,8 +5,15 @@ use messaging::Subscriptions;
 use runtime::{Assembly, Parts};
 use sqlx::migrate::Migrator;
 
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::Notify;
+
 use crate::{
-    OrderSettings, routes,
+    OrderSettings,
+    config::Payments,
+    payments::{Payer, expiry::PaymentExpiry, jobs::PaymentJobs, stripe::StripeClient},
+    routes,
     settle::Settlements,
     state::AppState,
     subscriptions::{self, OrderEvents},
@@ -36,14 +43,37 @@ impl runtime::Service for OrderService {
             outbox: parts.outbox.clone(),
             timeout: settings.pending_timeout,
         };
+        let payer = match &settings.payments {
+            Payments::None => None,
+            Payments::Stripe(stripe) => Some(Payer {
+                client: StripeClient::new(stripe, &parts.settings.http.client_tls)?,
+                settings: Arc::new(stripe.clone()),
+                window: settings.payment_window,
+                jobs_due: Arc::new(Notify::new()),
+            }),
+        };
         let state = AppState {
-            pool: parts.pool,
-            outbox: parts.outbox,
+            pool: parts.pool.clone(),
+            outbox: parts.outbox.clone(),
             verifier,
             settlements: settlements.clone(),
             settle_wait: settings.settle_wait,
+            payer: payer.clone(),
         };
-        Ok(Assembly::new(routes::router(state), OrderEvents { settlements })
-            .with_task(|stop| timeout.run(stop)))
+        let mut assembly =
+            Assembly::new(routes::router(state), OrderEvents { settlements, payer: payer.clone() })
+                .with_task(|stop| timeout.run(stop));
+        if let Some(payer) = payer {
+            let expiry = PaymentExpiry {
+                pool: parts.pool.clone(),
+                outbox: parts.outbox.clone(),
+                every: (settings.payment_window / 4)
+                    .clamp(Duration::from_millis(200), Duration::from_secs(30)),
+                jobs_due: payer.jobs_due.clone(),
+            };
+            let jobs = PaymentJobs { pool: parts.pool, outbox: parts.outbox, payer };
+            assembly = assembly.with_task(|stop| expiry.run(stop)).with_task(|stop| jobs.run(stop));
+        }
+        Ok(assembly)
     }
 }

@@ -5,7 +5,7 @@ use common::jwt::TokenVerifier;
 use messaging::Outbox;
 use sqlx::MySqlPool;
 
-use crate::settle::Settlements;
+use crate::{payments::Payer, settle::Settlements};
 
 /// What every handler may reach.
 #[derive(Clone)]
@@ -16,6 +16,8 @@ pub(crate) struct AppState {
     pub(crate) settlements: Settlements,
     /// How long `POST /order` waits for the saga.
     pub(crate) settle_wait: Duration,
+    /// The payment provider, when orders are paid.
+    pub(crate) payer: Option<Payer>,
 }
 
 impl FromRef<AppState> for Arc<TokenVerifier> {

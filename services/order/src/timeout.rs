@@ -35,7 +35,7 @@ impl PendingTimeout {
         (self.timeout / 4).clamp(Duration::from_millis(200), Duration::from_secs(30))
     }
 
-    /// Sweeps until `stop`.
+    /// Sweeps until `stop`; a sweep under way is abandoned (rolled back) when it comes.
     pub(crate) async fn run(self, stop: CancellationToken) {
         loop {
             tokio::select! {
@@ -43,7 +43,13 @@ impl PendingTimeout {
                 () = tokio::time::sleep(self.interval()) => {}
             }
             loop {
-                match self.sweep().await {
+                // A sweep waiting on a database that went away must not hold up a shutdown: it is
+                // abandoned (its transaction rolls back) when `stop` comes.
+                let swept = tokio::select! {
+                    swept = self.sweep() => swept,
+                    () = stop.cancelled() => return,
+                };
+                match swept {
                     Ok(n) if n == BATCH as usize => continue,
                     Ok(_) => break,
                     Err(error) => {

@@ -42,6 +42,8 @@ pub(crate) enum Actor {
     Owner,
     /// Anyone allowed to manage orders.
     Admin,
+    /// The payment window closing on a confirmed order nobody paid for.
+    PaymentExpiry,
 }
 
 /// Why a change was refused.
@@ -51,6 +53,8 @@ pub(crate) enum Refusal {
     Impossible,
     /// The change exists, but this actor may not make it (403).
     NotAllowed,
+    /// Shipping an order whose payment is not in (409).
+    Unpaid,
 }
 
 impl Status {
@@ -91,6 +95,7 @@ impl Status {
         );
         match actor {
             Actor::Saga if by_saga => Ok(()),
+            Actor::PaymentExpiry if (self, to) == (Confirmed, Cancelled) => Ok(()),
             Actor::Admin if by_people => Ok(()),
             Actor::Owner if by_people && to == Cancelled => Ok(()),
             // An owner asking for anything but a cancellation is refused for who they are,
@@ -143,6 +148,17 @@ mod tests {
             assert_eq!(Pending.change(to, Actor::Owner), Err(Refusal::NotAllowed));
         }
         assert_eq!(Pending.change(Cancelled, Actor::Saga), Err(Refusal::Impossible));
+    }
+
+    #[test]
+    fn the_payment_window_only_cancels_confirmed_orders() {
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let expected =
+                    if (from, to) == (Confirmed, Cancelled) { Ok(()) } else { Err(Refusal::Impossible) };
+                assert_eq!(from.change(to, Actor::PaymentExpiry), expected, "{from} -> {to}");
+            }
+        }
     }
 
     #[test]

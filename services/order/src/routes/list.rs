@@ -35,7 +35,7 @@ pub(crate) async fn get(
     let mut db = state.pool.acquire().await?;
     let order = orders::find(&mut db, id).await?.ok_or(AppError::NotFound)?;
     ensure_visible(&user, order.user_id)?;
-    Ok(Json(order))
+    Ok(Json(order.shown_to(user.id)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -94,7 +94,7 @@ pub(crate) async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Json<OrderPage>, AppError> {
     user.require(Permission::ManageOrders)?;
-    page(&state, params.user_id, params.status, params.limit, params.cursor).await
+    page(&state, &user, params.user_id, params.status, params.limit, params.cursor).await
 }
 
 /// One user's orders, newest first (that user or an admin).
@@ -116,11 +116,12 @@ pub(crate) async fn list_for_user(
     Query(params): Query<UserListParams>,
 ) -> Result<Json<OrderPage>, AppError> {
     ensure_visible(&user, id)?;
-    page(&state, Some(id), params.status, params.limit, params.cursor).await
+    page(&state, &user, Some(id), params.status, params.limit, params.cursor).await
 }
 
 async fn page(
     state: &AppState,
+    viewer: &AuthUser,
     user_id: Option<Uuid>,
     status: Option<String>,
     limit: Option<u32>,
@@ -136,6 +137,7 @@ async fn page(
     let ids = orders::list(&mut db, &filter).await?;
     let Page { items: ids, next_cursor } = request.page_by_id(ids, |id| *id)?;
     let items = orders::load(&mut db, &ids).await?;
+    let items = items.into_iter().map(|order| order.shown_to(viewer.id)).collect();
     Ok(Json(OrderPage { items, next_cursor }))
 }
 

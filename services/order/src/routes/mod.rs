@@ -6,6 +6,7 @@
 
 mod cart;
 mod list;
+mod payments;
 mod place;
 mod status;
 
@@ -35,7 +36,7 @@ use crate::{order::Order, state::AppState};
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "order", description = "Orders"), (name = "cart", description = "The signed-in user's cart"))
+    tags((name = "order", description = "Orders"), (name = "cart", description = "The signed-in user's cart"), (name = "payments", description = "The payment provider's webhook"))
 )]
 struct ApiDoc;
 
@@ -47,6 +48,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(cart::view, cart::clear))
         .routes(routes!(cart::set, cart::remove))
         .routes(routes!(cart::checkout))
+        .routes(routes!(payments::stripe_webhook))
 }
 
 /// The order service's OpenAPI 3.1 document.

@@ -40,5 +40,5 @@ pub(crate) async fn change(
     Json(input): Json<StatusInput>,
 ) -> Result<Json<Order>, AppError> {
     let to = parse_status(&input.status)?;
-    Ok(Json(changing::change(&state, &user, id, to).await?))
+    Ok(Json(changing::change(&state, &user, id, to).await?.shown_to(user.id)))
 }

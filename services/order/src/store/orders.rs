@@ -9,8 +9,9 @@ use sqlx::{FromRow, MySqlConnection, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
 use crate::{
-    domain::{Placement, Status},
-    order::{LineRejection, Order, OrderItem, StatusChange},
+    domain::{PaymentStatus, Placement, Status},
+    order::{LineRejection, Order, OrderItem, PaymentView, StatusChange},
+    store::payments,
 };
 
 /// What deciding about an order needs, read under its row lock.
@@ -22,6 +23,8 @@ pub(crate) struct Head {
     pub(crate) status: Status,
     /// Placed by checking out the user's cart.
     pub(crate) from_cart: bool,
+    #[sqlx(try_from = "String")]
+    pub(crate) payment_status: PaymentStatus,
 }
 
 /// A new order, as placed.
@@ -75,10 +78,12 @@ pub(crate) async fn find_by_key(
 
 /// Locks one order for a decision about it.
 pub(crate) async fn lock(tx: &mut MySqlConnection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
-    sqlx::query_as("SELECT id, user_id, status, from_cart FROM orders WHERE id = ? FOR UPDATE")
-        .bind(id)
-        .fetch_optional(tx)
-        .await
+    sqlx::query_as(
+        "SELECT id, user_id, status, from_cart, payment_status FROM orders WHERE id = ? FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(tx)
+    .await
 }
 
 /// Locks up to `limit` orders still pending since before `cutoff`, skipping any another
@@ -89,7 +94,7 @@ pub(crate) async fn lock_stale_pending(
     limit: u32,
 ) -> Result<Vec<Head>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, user_id, status, from_cart FROM orders
+        "SELECT id, user_id, status, from_cart, payment_status FROM orders
          WHERE status = 'pending' AND created_at < ?
          ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED",
     )
@@ -236,6 +241,8 @@ struct OrderRow {
     total_cents: Option<i64>,
     currency: Option<String>,
     rejection_reason: Option<String>,
+    #[sqlx(try_from = "String")]
+    payment_status: PaymentStatus,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -284,7 +291,7 @@ pub(crate) async fn load(db: &mut MySqlConnection, ids: &[Uuid]) -> Result<Vec<O
         list.push_unseparated(")");
     };
     let mut sql = QueryBuilder::new(
-        "SELECT id, user_id, status, total_cents, currency, rejection_reason, created_at, updated_at
+        "SELECT id, user_id, status, total_cents, currency, rejection_reason, payment_status, created_at, updated_at
          FROM orders WHERE id IN (",
     );
     in_list(&mut sql);
@@ -324,6 +331,22 @@ pub(crate) async fn load(db: &mut MySqlConnection, ids: &[Uuid]) -> Result<Vec<O
         });
     }
 
+    let mut payments: HashMap<Uuid, PaymentView> = payments::find_many(&mut *db, ids)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let view = PaymentView {
+                provider: p.provider,
+                intent_id: p.intent_id,
+                client_secret: p.client_secret,
+                amount_cents: p.amount_cents,
+                currency: p.currency,
+                expires_at: p.expires_at,
+            };
+            (p.order_id, view)
+        })
+        .collect();
+
     let mut by_id: HashMap<Uuid, Order> = heads
         .into_iter()
         .map(|row| {
@@ -335,6 +358,8 @@ pub(crate) async fn load(db: &mut MySqlConnection, ids: &[Uuid]) -> Result<Vec<O
                 total_cents: row.total_cents,
                 currency: row.currency,
                 rejection_reason: row.rejection_reason,
+                payment_status: row.payment_status,
+                payment: payments.remove(&row.id),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 history: history.remove(&row.id).unwrap_or_default(),

@@ -7,7 +7,7 @@ mod saga;
 use events::{ProductCreated, ProductDeleted, ProductUpdated, StockRejected, StockReserved};
 use messaging::Subscriptions;
 
-use crate::settle::Settlements;
+use crate::{payments::Payer, settle::Settlements};
 
 /// What the order service consumes.
 pub(crate) fn all() -> Subscriptions<OrderEvents> {
@@ -19,7 +19,9 @@ pub(crate) fn all() -> Subscriptions<OrderEvents> {
         .on::<ProductDeleted>()
 }
 
-/// The state the order service's handlers share: who in this process waits for a settlement.
+/// The state the order service's handlers share: who in this process waits for a settlement,
+/// and the payment provider, when orders are paid.
 pub struct OrderEvents {
     pub(crate) settlements: Settlements,
+    pub(crate) payer: Option<Payer>,
 }

@@ -5,6 +5,7 @@
 //! changes nothing: the `order.cancelled` staged when it left `pending` makes the product service
 //! release whatever it reserved. Each answer applies once (inbox) and only to a pending order.
 
+use chrono::Utc;
 use events::{Envelope, Event, StockRejected, StockReserved};
 use messaging::{HandlerError, Handles};
 use sqlx::MySqlConnection;
@@ -27,11 +28,15 @@ impl Handles<StockReserved> for OrderEvents {
         _: &Envelope,
         tx: &mut MySqlConnection,
     ) -> Result<(), HandlerError> {
-        confirm(answer, tx).await
+        confirm(self, answer, tx).await
     }
 
     fn committed(&self, answer: &StockReserved) {
         self.settlements.settled(answer.order_id);
+        // A confirmation with payments scheduled the intent's creation: start on it now.
+        if let Some(payer) = &self.payer {
+            payer.jobs_due.notify_one();
+        }
     }
 }
 
@@ -62,7 +67,11 @@ async fn pending(tx: &mut MySqlConnection, id: Uuid, answer: &str) -> Result<Opt
     Ok(Some(order))
 }
 
-async fn confirm(answer: StockReserved, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn confirm(
+    handlers: &OrderEvents,
+    answer: StockReserved,
+    tx: &mut MySqlConnection,
+) -> Result<(), HandlerError> {
     let Some(order) = pending(tx, answer.order_id, StockReserved::TYPE).await? else {
         return Ok(());
     };
@@ -74,6 +83,11 @@ async fn confirm(answer: StockReserved, tx: &mut MySqlConnection) -> Result<(), 
     };
     orders::price(tx, order.id, &answer.items, total, &answer.currency).await?;
     settle(tx, &order, Status::Confirmed, None).await?;
+    if let Some(payer) = &handlers.payer {
+        payer.open(tx, order.id, total, &answer.currency, Utc::now()).await?;
+        // The cart loses the units once they are paid for (`payments::webhook`).
+        return Ok(());
+    }
     // A checked-out cart loses the units bought once they are the customer's.
     if order.from_cart {
         for line in &answer.items {

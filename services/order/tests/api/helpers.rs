@@ -13,8 +13,15 @@ pub struct Suite {
 
 impl Suite {
     pub async fn start() -> Self {
+        Self::with(&[]).await
+    }
+
+    /// With `extra` settings.
+    pub async fn with(extra: &[(&str, &str)]) -> Self {
         // Answer at once, without waiting for the saga: the tests decide when it answers.
-        let solo = Solo::start::<OrderService>(&[("ORDER_SETTLE_WAIT_MS", "0")]).await;
+        let mut settings = vec![("ORDER_SETTLE_WAIT_MS", "0")];
+        settings.extend_from_slice(extra);
+        let solo = Solo::start::<OrderService>(&settings).await;
         Self { solo, client: Client::new() }
     }
 

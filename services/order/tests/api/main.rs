@@ -4,4 +4,5 @@
 
 mod cart;
 mod helpers;
+mod payments;
 mod placing;

@@ -1,0 +1,85 @@
+//! Confirmed orders are not left waiting for their money forever: once the payment window has
+//! closed unpaid, the order is cancelled (`payment_status: expired`), which releases its stock
+//! (`order.cancelled`) and schedules the cancellation of its intent. Every instance sweeps;
+//! `SKIP LOCKED` shares the work, and the webhook and the sweep lock the same order row, so a
+//! payment and the expiry never both win.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use messaging::Outbox;
+use sqlx::{Acquire, MySqlPool};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    domain::{Actor, PaymentStatus, Status},
+    lifecycle::{self, Change},
+    store::{orders, payments},
+};
+
+/// Orders cancelled per transaction.
+const BATCH: u32 = 100;
+
+/// The rejection reason recorded in the history of an order whose window closed.
+pub(crate) const PAYMENT_EXPIRED: &str = "payment_expired";
+
+pub(crate) struct PaymentExpiry {
+    pub(crate) pool: MySqlPool,
+    pub(crate) outbox: Outbox,
+    /// How often to look.
+    pub(crate) every: Duration,
+    pub(crate) jobs_due: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl PaymentExpiry {
+    /// Sweeps until `stop`; a sweep under way is abandoned (rolled back) when it comes.
+    pub(crate) async fn run(self, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(self.every) => {}
+            }
+            loop {
+                let swept = tokio::select! {
+                    swept = self.sweep() => swept,
+                    () = stop.cancelled() => return,
+                };
+                match swept {
+                    Ok(n) if n == BATCH as usize => continue,
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::warn!(error = format!("{error:#}"), "cannot expire unpaid orders yet");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cancels one batch of orders whose window closed; returns how many.
+    pub(crate) async fn sweep(&self) -> anyhow::Result<usize> {
+        let mut connection = self.pool.acquire().await?;
+        // READ COMMITTED: no gap locks, so the sweep never blocks orders being confirmed.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *connection).await?;
+        let mut tx = connection.begin().await?;
+        let expired = payments::lock_expired(&mut tx, Utc::now(), BATCH).await?;
+        for id in &expired {
+            let Some(order) = orders::lock(&mut tx, *id).await? else { continue };
+            let change = Change {
+                to: Status::Cancelled,
+                actor: Actor::PaymentExpiry,
+                by: None,
+                reason: Some(PAYMENT_EXPIRED),
+            };
+            lifecycle::apply(&mut tx, &order, change).await?;
+            payments::set_status(&mut tx, order.id, PaymentStatus::Expired).await?;
+        }
+        self.outbox.commit(tx).await?;
+        if !expired.is_empty() {
+            tracing::info!(orders = expired.len(), "unpaid orders expired and were cancelled");
+            metrics::counter!("orders_payment_expired_total").increment(expired.len() as u64);
+            self.jobs_due.notify_one();
+        }
+        Ok(expired.len())
+    }
+}

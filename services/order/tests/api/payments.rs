@@ -1,0 +1,277 @@
+use aws_lc_rs::hmac;
+use events::{Event, OrderCancelled, OrderCreated, OrderPaid, OrderRefunded, ReservedLine, StockReserved};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use wiremock::{
+    Mock, MockServer, ResponseTemplate,
+    matchers::{header, header_exists, method, path},
+};
+
+use crate::helpers::Suite;
+
+const WEBHOOK_SECRET: &str = "whsec_test_secret";
+
+/// Stripe as its documentation describes it, for the calls shopper makes.
+async fn stripe() -> MockServer {
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .and(header("authorization", "Bearer sk_test_key"))
+        .and(header_exists("idempotency-key"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "pi_1", "object": "payment_intent", "client_secret": "pi_1_secret_abc",
+            "amount": 3750, "currency": "usd", "status": "requires_payment_method"
+        })))
+        .mount(&stripe)
+        .await;
+    stripe
+}
+
+async fn paying_suite(stripe: &MockServer, window_secs: &str) -> Suite {
+    let uri = stripe.uri();
+    Suite::with(&[
+        ("PAYMENT_PROVIDER", "stripe"),
+        ("STRIPE_BASE_URL", uri.as_str()),
+        ("STRIPE_API_KEY", "sk_test_key"),
+        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("ORDER_PAYMENT_WINDOW_SECS", window_secs),
+    ])
+    .await
+}
+
+/// Places an order and answers for its stock as the product service would; returns its id once
+/// its payment intent exists.
+async fn confirmed(suite: &Suite, token: &str) -> String {
+    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
+    let product_id = Uuid::now_v7();
+    let body = json!({"items": [{"product_id": product_id, "quantity": 3}]});
+    let placed: Value = suite.call(Method::POST, "/order", token, Some(body)).await.json().await.unwrap();
+    let id = placed["id"].as_str().unwrap().to_owned();
+    let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
+    let answer = StockReserved {
+        order_id: order.order_id,
+        items: vec![ReservedLine {
+            product_id,
+            name: "Enamel mug".into(),
+            quantity: 3,
+            unit_price_cents: 1250,
+        }],
+        currency: "USD".into(),
+    };
+    suite.solo.run.publish_event(&answer).await;
+    testkit::eventually("the order has its payment intent", || async {
+        let order: Value = suite.get(&id, token).await.json().await.unwrap();
+        order["payment"]["intent_id"] == "pi_1"
+    })
+    .await;
+    id
+}
+
+/// The `Stripe-Signature` Stripe would send, computed here independently of the service.
+fn signed(body: &str, secret: &str, at: i64) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let tag = hmac::sign(&key, format!("{at}.{body}").as_bytes());
+    format!("t={at},v1={}", hex::encode(tag.as_ref()))
+}
+
+fn intent_event(id: &str, kind: &str, intent: &str, amount: i64) -> String {
+    json!({
+        "id": id, "object": "event", "type": kind,
+        "data": {"object": {"id": intent, "object": "payment_intent", "amount": amount, "currency": "usd"}}
+    })
+    .to_string()
+}
+
+async fn webhook(suite: &Suite, body: &str, signature: &str) -> StatusCode {
+    let request = suite.client.post(suite.solo.service.url("/payments/stripe/webhook"));
+    let request = request.header("stripe-signature", signature).header("content-type", "application/json");
+    request.body(body.to_owned()).send().await.unwrap().status()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn payment_status(suite: &Suite, id: &str, token: &str) -> Value {
+    suite.get(id, token).await.json::<Value>().await.unwrap()["payment_status"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_order_gets_one_intent_and_only_a_signed_success_for_its_amount_pays_it() {
+    let stripe = stripe().await;
+    let suite = paying_suite(&stripe, "900").await;
+    let paid = suite.solo.run.collector(&[OrderPaid::TYPE]).await;
+    let (_, owner) = suite.solo.customer();
+    let id = confirmed(&suite, &owner).await;
+
+    let order: Value = suite.get(&id, &owner).await.json().await.unwrap();
+    assert_eq!(order["payment_status"], "awaiting_payment");
+    assert_eq!(
+        (order["payment"]["amount_cents"].as_i64(), order["payment"]["currency"].as_str()),
+        (Some(3750), Some("USD"))
+    );
+    assert_eq!(order["payment"]["client_secret"], "pi_1_secret_abc", "the owner gets the client secret");
+    let admin = suite.solo.admin();
+    let seen_by_admin: Value = suite.get(&id, &admin).await.json().await.unwrap();
+    assert!(seen_by_admin["payment"]["client_secret"].is_null(), "nobody else does");
+    let ship = json!({"status": "shipped"});
+    let unpaid = suite.call(Method::PUT, &format!("/order/{id}"), &admin, Some(ship.clone())).await;
+    assert_eq!(unpaid.status(), StatusCode::CONFLICT, "an unpaid order does not ship");
+
+    let success = intent_event("evt_1", "payment_intent.succeeded", "pi_1", 3750);
+    assert_eq!(
+        webhook(&suite, &success, &signed(&success, "whsec_other", now())).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        webhook(&suite, &success, &signed(&success, WEBHOOK_SECRET, now() - 301)).await,
+        StatusCode::BAD_REQUEST
+    );
+    let tampered = success.replace("3750", "1");
+    assert_eq!(
+        webhook(&suite, &tampered, &signed(&success, WEBHOOK_SECRET, now())).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        payment_status(&suite, &id, &owner).await,
+        "awaiting_payment",
+        "refused webhooks change nothing"
+    );
+
+    let wrong_amount = intent_event("evt_0", "payment_intent.succeeded", "pi_1", 100);
+    assert_eq!(
+        webhook(&suite, &wrong_amount, &signed(&wrong_amount, WEBHOOK_SECRET, now())).await,
+        StatusCode::OK
+    );
+    assert_eq!(payment_status(&suite, &id, &owner).await, "awaiting_payment", "a wrong amount pays nothing");
+
+    for _ in 0..5 {
+        assert_eq!(webhook(&suite, &success, &signed(&success, WEBHOOK_SECRET, now())).await, StatusCode::OK);
+    }
+    assert_eq!(payment_status(&suite, &id, &owner).await, "paid");
+    let failure = intent_event("evt_2", "payment_intent.payment_failed", "pi_1", 3750);
+    assert_eq!(webhook(&suite, &failure, &signed(&failure, WEBHOOK_SECRET, now())).await, StatusCode::OK);
+    assert_eq!(payment_status(&suite, &id, &owner).await, "paid", "a late failure never undoes a payment");
+    let announced = paid.collect(1).await;
+    assert_eq!(announced.len(), 1, "one order.paid for five deliveries: {announced:?}");
+    let event: OrderPaid = announced[0].decode().unwrap();
+    assert_eq!((event.amount_cents, event.items.len()), (3750, 1));
+
+    let shipped = suite.call(Method::PUT, &format!("/order/{id}"), &admin, Some(ship)).await;
+    assert_eq!(shipped.status(), StatusCode::OK);
+    let unknown = intent_event("evt_3", "payment_intent.succeeded", "pi_unknown", 3750);
+    assert_eq!(webhook(&suite, &unknown, &signed(&unknown, WEBHOOK_SECRET, now())).await, StatusCode::OK);
+    let creations = stripe
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v1/payment_intents")
+        .count();
+    assert_eq!(creations, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_failing_once_still_ends_with_one_intent_created_under_one_key() {
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error": {"type": "api_error", "message": "boom"}})),
+        )
+        .up_to_n_times(1)
+        .mount(&stripe)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"})),
+        )
+        .mount(&stripe)
+        .await;
+    let suite = paying_suite(&stripe, "900").await;
+    let (_, owner) = suite.solo.customer();
+    let id = confirmed(&suite, &owner).await;
+    let calls = stripe.received_requests().await.unwrap();
+    let keys: Vec<&str> = calls.iter().map(|r| r.headers["idempotency-key"].to_str().unwrap()).collect();
+    assert_eq!(keys.len(), 2, "one failure, one retry");
+    assert_eq!(keys[0], keys[1], "the retry carries the first call's key");
+    assert_eq!(keys[0], format!("shopper-{id}-create_intent"));
+    let form = String::from_utf8(calls[1].body.clone()).unwrap();
+    assert!(form.contains("amount=3750") && form.contains("currency=usd"), "{form}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_unpaid_when_its_window_closes_is_cancelled_with_its_intent_and_its_stock() {
+    let stripe = stripe().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents/pi_1/cancel"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pi_1", "status": "canceled"})))
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    let suite = paying_suite(&stripe, "2").await;
+    let cancelled = suite.solo.run.collector(&[OrderCancelled::TYPE]).await;
+    let (_, owner) = suite.solo.customer();
+    let id = confirmed(&suite, &owner).await;
+    let order = testkit::eventually_some("the order expires", || async {
+        let order: Value = suite.get(&id, &owner).await.json().await.unwrap();
+        (order["status"] == "cancelled").then_some(order)
+    })
+    .await;
+    assert_eq!(order["payment_status"], "expired");
+    assert_eq!(cancelled.collect(1).await.len(), 1, "the product service is told to release the stock");
+    testkit::eventually("the intent is cancelled at Stripe", || async {
+        stripe
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.url.path() == "/v1/payment_intents/pi_1/cancel")
+    })
+    .await;
+    let late = intent_event("evt_late", "payment_intent.payment_failed", "pi_1", 3750);
+    assert_eq!(webhook(&suite, &late, &signed(&late, WEBHOOK_SECRET, now())).await, StatusCode::OK);
+    assert_eq!(payment_status(&suite, &id, &owner).await, "expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_paid_order_refunds_it_once() {
+    let stripe = stripe().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/refunds"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "re_1", "status": "succeeded"})))
+        .mount(&stripe)
+        .await;
+    let suite = paying_suite(&stripe, "900").await;
+    let refunded = suite.solo.run.collector(&[OrderRefunded::TYPE]).await;
+    let (_, owner) = suite.solo.customer();
+    let id = confirmed(&suite, &owner).await;
+    let success = intent_event("evt_1", "payment_intent.succeeded", "pi_1", 3750);
+    assert_eq!(webhook(&suite, &success, &signed(&success, WEBHOOK_SECRET, now())).await, StatusCode::OK);
+
+    let cancel = json!({"status": "cancelled"});
+    let first = suite.call(Method::PUT, &format!("/order/{id}"), &owner, Some(cancel.clone())).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let again = suite.call(Method::PUT, &format!("/order/{id}"), &owner, Some(cancel)).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT, "cancelled already");
+    testkit::eventually("the order is refunded", || async {
+        payment_status(&suite, &id, &owner).await == "refunded"
+    })
+    .await;
+    let events = refunded.collect(1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let refunds: Vec<_> = stripe
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/v1/refunds")
+        .collect();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].headers["idempotency-key"].to_str().unwrap(), format!("shopper-{id}-refund"));
+    assert!(String::from_utf8(refunds[0].body.clone()).unwrap().contains("payment_intent=pi_1"));
+}
