@@ -5,9 +5,9 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::{
-    Event, OrderCancelled, OrderCreated, OrderPaid, OrderRefunded, OrderStatusChanged, ProductCreated,
-    ProductDeleted, ProductUpdated, StockRejected, StockReserved, UserDeleted, UserRegistered,
-    UserUpdateRejected, UserUpdated,
+    Event, OrderCancelled, OrderConfirmed, OrderCreated, OrderPaid, OrderRefunded, OrderStatusChanged,
+    ProductCreated, ProductDeleted, ProductUpdated, StockRejected, StockReserved, UserDeleted,
+    UserRegistered, UserUpdateRejected, UserUpdated,
 };
 
 /// What the catalogue says about one event.
@@ -48,6 +48,7 @@ pub fn catalogue() -> Vec<EventInfo> {
         info::<OrderCreated>(),
         info::<StockReserved>(),
         info::<StockRejected>(),
+        info::<OrderConfirmed>(),
         info::<OrderCancelled>(),
         info::<OrderStatusChanged>(),
         info::<OrderPaid>(),

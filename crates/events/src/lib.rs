@@ -14,8 +14,8 @@ mod user;
 pub use catalogue::{EventInfo, catalogue, render_markdown};
 pub use envelope::{DecodeError, Envelope};
 pub use order::{
-    OrderCancelled, OrderCreated, OrderLine, OrderPaid, OrderRefunded, OrderStatusChanged, RejectedLine,
-    RejectionReason, ReservedLine, StockRejected, StockReserved,
+    OrderCancelled, OrderConfirmed, OrderCreated, OrderLine, OrderPaid, OrderRefunded, OrderStatusChanged,
+    RejectedLine, RejectionReason, ReservedLine, StockRejected, StockReserved,
 };
 pub use product::{ProductCreated, ProductDeleted, ProductUpdated};
 pub use user::{UserDeleted, UserRegistered, UserUpdateRejected, UserUpdated};

@@ -175,7 +175,7 @@ impl Event for OrderStatusChanged {
     const TYPE: &'static str = "order.status_changed";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "order";
-    const CONSUMERS: &'static [&'static str] = &[];
+    const CONSUMERS: &'static [&'static str] = &["mailer"];
     fn example() -> Self {
         Self {
             order_id: Uuid::nil(),
@@ -208,7 +208,7 @@ impl Event for OrderPaid {
     const TYPE: &'static str = "order.paid";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "order";
-    const CONSUMERS: &'static [&'static str] = &[];
+    const CONSUMERS: &'static [&'static str] = &["mailer"];
     fn example() -> Self {
         let StockReserved { items, currency, .. } = StockReserved::example();
         Self {
@@ -241,7 +241,7 @@ impl Event for OrderRefunded {
     const TYPE: &'static str = "order.refunded";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "order";
-    const CONSUMERS: &'static [&'static str] = &[];
+    const CONSUMERS: &'static [&'static str] = &["mailer"];
     fn example() -> Self {
         Self {
             order_id: Uuid::nil(),
@@ -249,6 +249,45 @@ impl Event for OrderRefunded {
             amount_cents: 2500,
             currency: "USD".into(),
             refunded_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+}
+
+/// The product service reserved and priced an order: it is confirmed. Carries what a
+/// confirmation shows, so nobody has to ask the order service for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderConfirmed {
+    /// The order id.
+    pub order_id: Uuid,
+    /// Who placed it.
+    pub user_id: Uuid,
+    /// The lines as reserved and priced.
+    pub items: Vec<ReservedLine>,
+    /// The sum of the lines, in minor units.
+    pub total_cents: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// Whether it must be paid before it ships (`order.paid` follows) or needs no payment.
+    pub payment_required: bool,
+    /// When it was confirmed.
+    pub confirmed_at: DateTime<Utc>,
+}
+
+impl Event for OrderConfirmed {
+    const TYPE: &'static str = "order.confirmed";
+    const VERSION: u16 = 1;
+    const PRODUCER: &'static str = "order";
+    const CONSUMERS: &'static [&'static str] = &["mailer"];
+    fn example() -> Self {
+        let StockReserved { items, currency, .. } = StockReserved::example();
+        Self {
+            order_id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            items,
+            total_cents: 2500,
+            currency,
+            payment_required: false,
+            confirmed_at: DateTime::<Utc>::UNIX_EPOCH,
         }
     }
 }

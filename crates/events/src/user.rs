@@ -46,7 +46,7 @@ impl Event for UserUpdated {
     const TYPE: &'static str = "user.updated";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "user";
-    const CONSUMERS: &'static [&'static str] = &["auth"];
+    const CONSUMERS: &'static [&'static str] = &["auth", "mailer"];
     fn example() -> Self {
         Self { user_id: Uuid::nil(), email: "ada@example.com".into(), role: "admin".into() }
     }
@@ -63,7 +63,7 @@ impl Event for UserDeleted {
     const TYPE: &'static str = "user.deleted";
     const VERSION: u16 = 1;
     const PRODUCER: &'static str = "user";
-    const CONSUMERS: &'static [&'static str] = &["auth"];
+    const CONSUMERS: &'static [&'static str] = &["auth", "mailer"];
     fn example() -> Self {
         Self { user_id: Uuid::nil() }
     }

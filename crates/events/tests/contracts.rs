@@ -63,6 +63,7 @@ fn order_cancelled_round_trips() {
 #[test]
 fn order_status_changed_round_trips() {
     round_trip::<OrderStatusChanged>();
+    round_trip::<OrderConfirmed>();
     round_trip::<OrderPaid>();
     round_trip::<OrderRefunded>();
 }
@@ -99,7 +100,7 @@ fn the_catalogue_lists_every_event_once() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), kinds.len());
-    assert_eq!(kinds.len(), 14);
+    assert_eq!(kinds.len(), 15);
 }
 
 #[test]

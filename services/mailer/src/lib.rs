@@ -1,13 +1,16 @@
-//! The mailer: consumes `user.registered` and sends a welcome mail through SendGrid, once per
-//! event. It serves only health (and its OpenAPI document) and, on its admin port, metrics.
+//! The mailer: sends, through SendGrid and once per event, the welcome mail of every new account,
+//! the confirmation of every order paid (or confirmed where no payment is needed), its shipping
+//! notice and its refund notice, to the address its directory holds from the user events. It
+//! serves only health (and its OpenAPI document) and, on its admin port, metrics.
 
 pub mod config;
+mod directory;
+mod mails;
 mod routes;
 mod sendgrid;
 mod startup;
 mod store;
 mod subscriptions;
-mod welcome;
 
 pub use config::MailerSettings;
 pub use routes::openapi;

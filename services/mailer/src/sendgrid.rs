@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use common::tls::ClientTls;
 
-use crate::{config::SendGridSettings, welcome::Mail};
+use crate::{config::SendGridSettings, mails::Mail};
 
 /// What became of one send.
 #[derive(Debug, PartialEq, Eq)]

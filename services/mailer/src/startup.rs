@@ -1,5 +1,6 @@
-//! The mailer on the shared runtime: the welcome mails it sends for `user.registered`. Over HTTP
-//! it serves only health and its OpenAPI document.
+//! The mailer on the shared runtime: the welcome and order mails it sends, and the directory of
+//! addresses it keeps from the user events. Over HTTP it serves only health and its OpenAPI
+//! document.
 
 use messaging::Subscriptions;
 use runtime::{Assembly, Parts};
@@ -8,7 +9,7 @@ use sqlx::migrate::Migrator;
 use crate::{
     MailerSettings, routes,
     sendgrid::MailClient,
-    subscriptions::{self, WelcomeMails},
+    subscriptions::{self, Mailer},
 };
 
 /// The mailer.
@@ -19,17 +20,17 @@ impl runtime::Service for MailerService {
     const PORT: u16 = 8085;
     const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/mailer");
     type Settings = MailerSettings;
-    type Handlers = WelcomeMails;
+    type Handlers = Mailer;
 
-    fn subscriptions() -> Subscriptions<WelcomeMails> {
+    fn subscriptions() -> Subscriptions<Mailer> {
         subscriptions::all()
     }
 
-    async fn assemble(parts: Parts<'_>, settings: MailerSettings) -> anyhow::Result<Assembly<WelcomeMails>> {
+    async fn assemble(parts: Parts<'_>, settings: MailerSettings) -> anyhow::Result<Assembly<Mailer>> {
         if settings.sendgrid.api_key.is_none() {
-            tracing::warn!("SENDGRID_API_KEY is not set: welcome mails are logged, not sent");
+            tracing::warn!("SENDGRID_API_KEY is not set: mails are logged, not sent");
         }
         let client = MailClient::new(&settings.sendgrid, &parts.settings.http.client_tls)?;
-        Ok(Assembly::new(routes::router(), WelcomeMails { pool: parts.pool, client }))
+        Ok(Assembly::new(routes::router(), Mailer { pool: parts.pool, client }))
     }
 }

@@ -3,4 +3,5 @@
 
 mod helpers;
 
+mod order_mails;
 mod sending;

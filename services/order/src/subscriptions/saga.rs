@@ -6,7 +6,8 @@
 //! release whatever it reserved. Each answer applies once (inbox) and only to a pending order.
 
 use chrono::Utc;
-use events::{Envelope, Event, StockRejected, StockReserved};
+use events::{Envelope, Event, OrderConfirmed, StockRejected, StockReserved};
+use messaging::Outbox;
 use messaging::{HandlerError, Handles};
 use sqlx::MySqlConnection;
 use uuid::Uuid;
@@ -83,6 +84,16 @@ async fn confirm(
     };
     orders::price(tx, order.id, &answer.items, total, &answer.currency).await?;
     settle(tx, &order, Status::Confirmed, None).await?;
+    let confirmed = OrderConfirmed {
+        order_id: order.id,
+        user_id: order.user_id,
+        items: answer.items.clone(),
+        total_cents: total,
+        currency: answer.currency.clone(),
+        payment_required: handlers.payer.is_some(),
+        confirmed_at: Utc::now(),
+    };
+    Outbox::stage(tx, &confirmed).await?;
     if let Some(payer) = &handlers.payer {
         payer.open(tx, order.id, total, &answer.currency, Utc::now()).await?;
         // The cart loses the units once they are paid for (`payments::webhook`).

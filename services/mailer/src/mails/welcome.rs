@@ -2,15 +2,7 @@
 
 use events::UserRegistered;
 
-/// A mail ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Mail {
-    pub(crate) to_email: String,
-    pub(crate) to_name: String,
-    pub(crate) subject: String,
-    pub(crate) text: String,
-    pub(crate) html: String,
-}
+use super::{Mail, escape_html};
 
 pub(crate) fn welcome(event: &UserRegistered) -> Mail {
     let name = event.name.trim();
@@ -28,22 +20,6 @@ pub(crate) fn welcome(event: &UserRegistered) -> Mail {
             email = escape_html(&event.email)
         ),
     }
-}
-
-/// Names come from users: escape them before they enter HTML.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
