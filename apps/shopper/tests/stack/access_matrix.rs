@@ -37,6 +37,15 @@ async fn fixture(stack: &Stack, admin: &str, n: usize) -> Fixture {
     let token = session["access_token"].as_str().unwrap().to_owned();
     let refresh = session["refresh_token"].as_str().unwrap().to_owned();
     let product = new_product(stack, admin, &format!("MATRIX-{n}"), 100, 500).await;
+    // Carts hold what the order service's copy of the catalogue knows: wait for the product there.
+    let line = format!("/cart/items/{product}");
+    stack
+        .eventually("the order service knows the product", || async {
+            let put = stack.order_call(Method::PUT, &line, Some(admin), Some(json!({"quantity": 1}))).await;
+            put.status() == StatusCode::OK
+        })
+        .await;
+    stack.order_call(Method::DELETE, &line, Some(admin), None).await;
     let (_, order) = place(stack, &token, &[(product, 1)]).await;
     let order = order["id"].as_str().unwrap().to_owned();
     settled(stack, &token, &order).await;
@@ -159,6 +168,22 @@ fn rows() -> Vec<Row> {
             true,
         ),
         row(Order, M::GET, "/order/user/{owner}", none, [401, 200, 404, 200], false),
+        // Every caller has a cart of their own: there is no one else's to reach.
+        row(Order, M::GET, "/cart", none, [401, 200, 200, 200], false),
+        row(
+            Order,
+            M::PUT,
+            "/cart/items/{product}",
+            |_, _| Some(json!({"quantity": 1})),
+            [401, 200, 200, 200],
+            false,
+        ),
+        row(Order, M::DELETE, "/cart/items/{product}", none, [401, 200, 200, 200], false),
+        row(Order, M::DELETE, "/cart", none, [401, 204, 204, 204], false),
+        // Emptied by the row above: a checkout of an empty cart is refused for everyone alike.
+        row(Order, M::POST, "/cart/checkout", none, [401, 422, 422, 422], false),
+        // Without a payment provider there is no webhook, whoever calls.
+        row(Order, M::POST, "/payments/stripe/webhook", none, [404, 404, 404, 404], false),
     ]
 }
 
