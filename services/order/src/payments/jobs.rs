@@ -34,6 +34,8 @@ const RETRY_DELAYS: [Duration; 5] = [
 ];
 /// Jobs leased at once.
 const BATCH: u32 = 20;
+/// What a lease allows beyond the call's own timeout, for writing its answer.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 /// How often to look when nothing rings.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -63,7 +65,8 @@ impl PaymentJobs {
 
     /// Runs one batch of due jobs; returns how many it leased.
     pub(crate) async fn work(&self) -> anyhow::Result<usize> {
-        let lease = self.payer.settings.timeout + Duration::from_secs(30);
+        // Long enough for the call (bounded by the client's timeout) and the write of its answer.
+        let lease = self.payer.settings.timeout + LEASE_MARGIN;
         let mut tx = self.pool.begin().await?;
         let jobs = payments::lease(&mut tx, Utc::now(), lease, BATCH).await?;
         tx.commit().await?;

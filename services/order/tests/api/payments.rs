@@ -275,3 +275,122 @@ async fn cancelling_a_paid_order_refunds_it_once() {
     assert_eq!(refunds[0].headers["idempotency-key"].to_str().unwrap(), format!("shopper-{id}-refund"));
     assert!(String::from_utf8(refunds[0].body.clone()).unwrap().contains("payment_intent=pi_1"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_stripe_down_the_order_waits_for_its_intent_and_the_service_stays_ready() {
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&stripe)
+        .await;
+    let suite = paying_suite(&stripe, "900").await;
+    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
+    let (_, owner) = suite.solo.customer();
+    let product_id = Uuid::now_v7();
+    let body = json!({"items": [{"product_id": product_id, "quantity": 1}]});
+    let placed: Value = suite.call(Method::POST, "/order", &owner, Some(body)).await.json().await.unwrap();
+    let id = placed["id"].as_str().unwrap().to_owned();
+    let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
+    let answer = StockReserved {
+        order_id: order.order_id,
+        items: vec![ReservedLine { product_id, name: "Mug".into(), quantity: 1, unit_price_cents: 1250 }],
+        currency: "USD".into(),
+    };
+    suite.solo.run.publish_event(&answer).await;
+    testkit::eventually("Stripe is asked again after failing", || async {
+        stripe.received_requests().await.unwrap().len() >= 2
+    })
+    .await;
+    let order: Value = suite.get(&id, &owner).await.json().await.unwrap();
+    assert_eq!(
+        (order["status"].as_str(), order["payment_status"].as_str()),
+        (Some("confirmed"), Some("awaiting_payment"))
+    );
+    assert!(order["payment"]["intent_id"].is_null(), "no intent yet");
+    let ready = suite.client.get(suite.solo.service.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK, "readiness does not depend on Stripe");
+}
+
+/// Answers Stripe's intent creation like Stripe, but first cuts the order service off from its
+/// database, as a crash right after the call would leave it: the intent exists, nobody stored it.
+struct CutThenCreate {
+    proxy: std::sync::Arc<testkit::TcpProxy>,
+}
+
+impl wiremock::Respond for CutThenCreate {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        self.proxy.cut();
+        ResponseTemplate::new(200).set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"}))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intent_created_but_never_stored_is_asked_for_again_under_the_same_key() {
+    let database: String =
+        testkit::database_url().trim_start_matches("mysql://").rsplit('@').next().unwrap().to_owned();
+    let proxy = std::sync::Arc::new(testkit::TcpProxy::start(&database).await);
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(CutThenCreate { proxy: proxy.clone() })
+        .up_to_n_times(1)
+        .mount(&stripe)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"})),
+        )
+        .mount(&stripe)
+        .await;
+    let through_proxy = testkit::database_url().replace(&database, &proxy.address().to_string());
+    let uri = stripe.uri();
+    let suite = Suite::with(&[
+        ("DATABASE_URL", through_proxy.as_str()),
+        ("PAYMENT_PROVIDER", "stripe"),
+        ("STRIPE_BASE_URL", uri.as_str()),
+        ("STRIPE_API_KEY", "sk_test_key"),
+        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("STRIPE_TIMEOUT_SECS", "1"),
+    ])
+    .await;
+    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
+    let (_, owner) = suite.solo.customer();
+    let product_id = Uuid::now_v7();
+    let body = json!({"items": [{"product_id": product_id, "quantity": 1}]});
+    let placed: Value = suite.call(Method::POST, "/order", &owner, Some(body)).await.json().await.unwrap();
+    let id = placed["id"].as_str().unwrap().to_owned();
+    let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
+    let answer = StockReserved {
+        order_id: order.order_id,
+        items: vec![ReservedLine { product_id, name: "Mug".into(), quantity: 1, unit_price_cents: 1250 }],
+        currency: "USD".into(),
+    };
+    suite.solo.run.publish_event(&answer).await;
+    testkit::eventually("Stripe creates the intent", || async {
+        !stripe.received_requests().await.unwrap().is_empty()
+    })
+    .await;
+    // The database comes back; the job's lease runs out and it is made again.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    proxy.restore();
+    testkit::eventually("the intent is stored", || async {
+        let order: Value = suite.get(&id, &owner).await.json().await.unwrap_or_default();
+        order["payment"]["intent_id"] == "pi_1"
+    })
+    .await;
+    let keys: Vec<String> = stripe
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.headers["idempotency-key"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        keys,
+        [format!("shopper-{id}-create_intent"), format!("shopper-{id}-create_intent")],
+        "asked twice, under one key: Stripe answers the second with the first intent"
+    );
+}
