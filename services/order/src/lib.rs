@@ -15,6 +15,7 @@ mod startup;
 mod state;
 mod store;
 mod subscriptions;
+mod sweep;
 mod timeout;
 
 pub use config::OrderSettings;

@@ -17,6 +17,7 @@ use crate::{
     domain::{Actor, Status},
     lifecycle::{self, Change, TIMED_OUT},
     store::orders,
+    sweep,
 };
 
 /// Orders rejected per transaction.
@@ -35,33 +36,10 @@ impl PendingTimeout {
         (self.timeout / 4).clamp(Duration::from_millis(200), Duration::from_secs(30))
     }
 
-    /// Sweeps until `stop`; a sweep under way is abandoned (rolled back) when it comes.
+    /// Sweeps until `stop`.
     pub(crate) async fn run(self, stop: CancellationToken) {
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(self.interval()) => {}
-            }
-            loop {
-                // A sweep waiting on a database that went away must not hold up a shutdown: it is
-                // abandoned (its transaction rolls back) when `stop` comes.
-                let swept = tokio::select! {
-                    swept = self.sweep() => swept,
-                    () = stop.cancelled() => return,
-                };
-                match swept {
-                    Ok(n) if n == BATCH as usize => continue,
-                    Ok(_) => break,
-                    Err(error) => {
-                        tracing::warn!(
-                            error = format!("{error:#}"),
-                            "cannot reject stale pending orders yet"
-                        );
-                        break;
-                    }
-                }
-            }
-        }
+        let interval = self.interval();
+        sweep::every(interval, BATCH as usize, "reject stale pending orders", stop, || self.sweep()).await;
     }
 
     /// Rejects one batch of orders pending past the timeout; returns how many.

@@ -15,6 +15,7 @@ use crate::{
     domain::{Actor, PaymentStatus, Status},
     lifecycle::{self, Change},
     store::{orders, payments},
+    sweep,
 };
 
 /// Orders cancelled per transaction.
@@ -32,28 +33,9 @@ pub(crate) struct PaymentExpiry {
 }
 
 impl PaymentExpiry {
-    /// Sweeps until `stop`; a sweep under way is abandoned (rolled back) when it comes.
+    /// Sweeps until `stop`.
     pub(crate) async fn run(self, stop: CancellationToken) {
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(self.every) => {}
-            }
-            loop {
-                let swept = tokio::select! {
-                    swept = self.sweep() => swept,
-                    () = stop.cancelled() => return,
-                };
-                match swept {
-                    Ok(n) if n == BATCH as usize => continue,
-                    Ok(_) => break,
-                    Err(error) => {
-                        tracing::warn!(error = format!("{error:#}"), "cannot expire unpaid orders yet");
-                        break;
-                    }
-                }
-            }
-        }
+        sweep::every(self.every, BATCH as usize, "expire unpaid orders", stop, || self.sweep()).await;
     }
 
     /// Cancels one batch of orders whose window closed; returns how many.

@@ -40,26 +40,27 @@ async fn paying_suite(stripe: &MockServer, window_secs: &str) -> Suite {
     .await
 }
 
-/// Places an order and answers for its stock as the product service would; returns its id once
-/// its payment intent exists.
-async fn confirmed(suite: &Suite, token: &str) -> String {
+/// Places an order of `quantity` units and answers for its stock as the product service would,
+/// at `unit_price_cents`; returns the order's id.
+async fn reserved(suite: &Suite, token: &str, quantity: i64, unit_price_cents: i64) -> String {
     let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
     let product_id = Uuid::now_v7();
-    let body = json!({"items": [{"product_id": product_id, "quantity": 3}]});
+    let body = json!({"items": [{"product_id": product_id, "quantity": quantity}]});
     let placed: Value = suite.call(Method::POST, "/order", token, Some(body)).await.json().await.unwrap();
     let id = placed["id"].as_str().unwrap().to_owned();
     let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
     let answer = StockReserved {
         order_id: order.order_id,
-        items: vec![ReservedLine {
-            product_id,
-            name: "Enamel mug".into(),
-            quantity: 3,
-            unit_price_cents: 1250,
-        }],
+        items: vec![ReservedLine { product_id, name: "Enamel mug".into(), quantity, unit_price_cents }],
         currency: "USD".into(),
     };
     suite.solo.run.publish_event(&answer).await;
+    id
+}
+
+/// An order of three mugs at $12.50, once its payment intent exists.
+async fn confirmed(suite: &Suite, token: &str) -> String {
+    let id = reserved(suite, token, 3, 1250).await;
     testkit::eventually("the order has its payment intent", || async {
         let order: Value = suite.get(&id, token).await.json().await.unwrap();
         order["payment"]["intent_id"] == "pi_1"
@@ -285,19 +286,8 @@ async fn with_stripe_down_the_order_waits_for_its_intent_and_the_service_stays_r
         .mount(&stripe)
         .await;
     let suite = paying_suite(&stripe, "900").await;
-    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
     let (_, owner) = suite.solo.customer();
-    let product_id = Uuid::now_v7();
-    let body = json!({"items": [{"product_id": product_id, "quantity": 1}]});
-    let placed: Value = suite.call(Method::POST, "/order", &owner, Some(body)).await.json().await.unwrap();
-    let id = placed["id"].as_str().unwrap().to_owned();
-    let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
-    let answer = StockReserved {
-        order_id: order.order_id,
-        items: vec![ReservedLine { product_id, name: "Mug".into(), quantity: 1, unit_price_cents: 1250 }],
-        currency: "USD".into(),
-    };
-    suite.solo.run.publish_event(&answer).await;
+    let id = reserved(&suite, &owner, 1, 1250).await;
     testkit::eventually("Stripe is asked again after failing", || async {
         stripe.received_requests().await.unwrap().len() >= 2
     })
@@ -356,19 +346,8 @@ async fn an_intent_created_but_never_stored_is_asked_for_again_under_the_same_ke
         ("STRIPE_TIMEOUT_SECS", "1"),
     ])
     .await;
-    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
     let (_, owner) = suite.solo.customer();
-    let product_id = Uuid::now_v7();
-    let body = json!({"items": [{"product_id": product_id, "quantity": 1}]});
-    let placed: Value = suite.call(Method::POST, "/order", &owner, Some(body)).await.json().await.unwrap();
-    let id = placed["id"].as_str().unwrap().to_owned();
-    let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
-    let answer = StockReserved {
-        order_id: order.order_id,
-        items: vec![ReservedLine { product_id, name: "Mug".into(), quantity: 1, unit_price_cents: 1250 }],
-        currency: "USD".into(),
-    };
-    suite.solo.run.publish_event(&answer).await;
+    let id = reserved(&suite, &owner, 1, 1250).await;
     testkit::eventually("Stripe creates the intent", || async {
         !stripe.received_requests().await.unwrap().is_empty()
     })
