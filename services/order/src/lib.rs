@@ -19,5 +19,6 @@ mod sweep;
 mod timeout;
 
 pub use config::OrderSettings;
+pub use payments::signature::sign as stripe_signature;
 pub use routes::openapi;
 pub use startup::OrderService;

@@ -36,7 +36,13 @@ pub struct Stack {
 pub struct Options {
     /// `ORDER_PENDING_TIMEOUT_SECS`.
     pub order_pending_timeout_secs: Option<u64>,
+    /// Where Stripe answers (`STRIPE_BASE_URL`): orders are then paid, with the webhook secret
+    /// [`WEBHOOK_SECRET`].
+    pub stripe: Option<String>,
 }
+
+/// `STRIPE_WEBHOOK_SECRET` of a stack that takes payments.
+pub const WEBHOOK_SECRET: &str = "whsec_stack";
 
 impl Stack {
     pub async fn start() -> Self {
@@ -45,7 +51,7 @@ impl Stack {
 
     pub async fn start_with(options: Options) -> Self {
         let timeout = options.order_pending_timeout_secs.unwrap_or(600).to_string();
-        let run = TestRun::new()
+        let mut run = TestRun::new()
             .set("SHOPPER_ADMIN_EMAIL", ADMIN_EMAIL)
             .set("SHOPPER_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .set("RETRY_DELAYS_MS", "50,100,200")
@@ -54,6 +60,13 @@ impl Stack {
             // Every client of these tests is 127.0.0.1; per-address limits are auth's own tests' subject.
             .set("AUTH_LOGIN_PER_ADDRESS_BURST", "10000")
             .set("AUTH_REGISTER_PER_ADDRESS_BURST", "10000");
+        if let Some(stripe) = &options.stripe {
+            run = run
+                .set("PAYMENT_PROVIDER", "stripe")
+                .set("STRIPE_BASE_URL", stripe)
+                .set("STRIPE_API_KEY", "sk_test_stack")
+                .set("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET);
+        }
         // As deployments do: every service's migrate step (schema and queues) before any runs, so
         // no event, the admin's registration included, is published before its queues exist.
         run.migrate::<AuthService>(&[]).await;

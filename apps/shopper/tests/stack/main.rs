@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access_matrix;
+mod checkout;
 mod hardening;
 mod order_access;
 mod orders;

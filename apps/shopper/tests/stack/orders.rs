@@ -289,7 +289,8 @@ async fn orders_for_unknown_or_deleted_products_are_rejected_and_bad_orders_refu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_the_product_service_never_answers_times_out_and_a_late_reservation_is_released() {
-    let mut stack = Stack::start_with(Options { order_pending_timeout_secs: Some(2) }).await;
+    let mut stack =
+        Stack::start_with(Options { order_pending_timeout_secs: Some(2), ..Options::default() }).await;
     let admin = stack.admin().await;
     let product = new_product(&stack, &admin, "OUTAGE", 10, 300).await;
     let (_, token) = shopper(&stack, "patient@shop.example").await;

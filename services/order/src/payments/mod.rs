@@ -14,7 +14,7 @@
 
 pub(crate) mod expiry;
 pub(crate) mod jobs;
-mod signature;
+pub(crate) mod signature;
 pub(crate) mod stripe;
 pub(crate) mod webhook;
 

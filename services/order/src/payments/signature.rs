@@ -52,9 +52,9 @@ pub(crate) fn verify(header: Option<&str>, body: &[u8], secret: &[u8], now: i64)
     }
 }
 
-/// The header Stripe would send for `body` at `timestamp`.
-#[cfg(test)]
-pub(crate) fn sign(body: &[u8], secret: &[u8], timestamp: i64) -> String {
+/// The header Stripe would send for `body` at `timestamp`, signed with `secret`: for tools and
+/// cross-service tests that play Stripe.
+pub fn sign(body: &[u8], secret: &[u8], timestamp: i64) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
     let mut signed = timestamp.to_string().into_bytes();
     signed.push(b'.');
