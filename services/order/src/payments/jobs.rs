@@ -15,9 +15,12 @@ use messaging::Outbox;
 use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 
-use super::{Payer, idempotency_key, stripe::Outcome};
+use super::{
+    Payer, idempotency_key,
+    stripe::{self, Outcome},
+};
 use crate::{
-    domain::PaymentStatus,
+    domain::{PaymentStatus, Status},
     store::{
         orders,
         payments::{self, Action, Job},
@@ -88,23 +91,13 @@ impl PaymentJobs {
         let outcome = match (job.action, payment.intent_id.as_deref()) {
             (Action::CreateIntent, Some(_)) => return self.finish(job).await,
             (Action::CreateIntent, None) => {
+                // Cancelled (or expired) before its intent was made: there is nothing to pay.
+                if !self.still_payable(job).await? {
+                    return self.finish(job).await;
+                }
                 match client.create_intent(job.order_id, payment.amount_cents, &payment.currency, &key).await
                 {
-                    Outcome::Done(intent) => {
-                        let mut tx = self.pool.begin().await?;
-                        payments::set_intent(
-                            &mut tx,
-                            job.order_id,
-                            &intent.id,
-                            intent.client_secret.as_deref(),
-                            Utc::now(),
-                        )
-                        .await?;
-                        payments::finish(&mut tx, job).await?;
-                        tx.commit().await?;
-                        tracing::info!(order = %job.order_id, intent = %intent.id, "payment intent created");
-                        return Ok(());
-                    }
+                    Outcome::Done(intent) => return self.intent_created(job, &intent).await,
                     other => other.map_done(),
                 }
             }
@@ -148,6 +141,30 @@ impl PaymentJobs {
             }
             Outcome::Done(()) => self.finish(job).await?,
         }
+        Ok(())
+    }
+
+    /// Whether the job's order still waits for its money.
+    async fn still_payable(&self, job: &Job) -> anyhow::Result<bool> {
+        let mut db = self.pool.acquire().await?;
+        let order = orders::head(&mut db, job.order_id).await?;
+        Ok(order.is_some_and(|o| o.status == Status::Confirmed && o.payment_status.is_open()))
+    }
+
+    /// Stores the intent Stripe made. An order cancelled while the call ran gets the intent
+    /// cancelled right away, in the same transaction, so nobody can pay for it.
+    async fn intent_created(&self, job: &Job, intent: &stripe::Intent) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        let order = orders::lock(&mut tx, job.order_id).await?;
+        payments::set_intent(&mut tx, job.order_id, &intent.id, intent.client_secret.as_deref(), now).await?;
+        if !order.is_some_and(|o| o.status == Status::Confirmed && o.payment_status.is_open()) {
+            payments::schedule(&mut tx, job.order_id, Action::CancelIntent, now).await?;
+        }
+        payments::finish(&mut tx, job).await?;
+        tx.commit().await?;
+        self.payer.jobs_due.notify_one();
+        tracing::info!(order = %job.order_id, intent = %intent.id, "payment intent created");
         Ok(())
     }
 

@@ -86,6 +86,14 @@ pub(crate) async fn lock(tx: &mut MySqlConnection, id: Uuid) -> Result<Option<He
     .await
 }
 
+/// One order's head, read without a lock.
+pub(crate) async fn head(db: &mut MySqlConnection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
+    sqlx::query_as("SELECT id, user_id, status, from_cart, payment_status FROM orders WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 /// Locks up to `limit` orders still pending since before `cutoff`, skipping any another
 /// instance holds, oldest first.
 pub(crate) async fn lock_stale_pending(

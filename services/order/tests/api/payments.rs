@@ -373,3 +373,37 @@ async fn an_intent_created_but_never_stored_is_asked_for_again_under_the_same_ke
         "asked twice, under one key: Stripe answers the second with the first intent"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_cancelled_before_stripe_made_its_intent_never_gets_one() {
+    let stripe = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&stripe)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"})),
+        )
+        .mount(&stripe)
+        .await;
+    let suite = paying_suite(&stripe, "900").await;
+    let (_, owner) = suite.solo.customer();
+    let id = reserved(&suite, &owner, 1, 1250).await;
+    testkit::eventually("Stripe is asked once", || async {
+        !stripe.received_requests().await.unwrap().is_empty()
+    })
+    .await;
+    let cancel =
+        suite.call(Method::PUT, &format!("/order/{id}"), &owner, Some(json!({"status": "cancelled"}))).await;
+    assert_eq!(cancel.status(), StatusCode::OK);
+    // Past the retry's delay: the job finds the order cancelled and asks Stripe nothing more.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(stripe.received_requests().await.unwrap().len(), 1);
+    let order: Value = suite.get(&id, &owner).await.json().await.unwrap();
+    assert!(order["payment"]["intent_id"].is_null());
+}
