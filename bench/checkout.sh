@@ -67,5 +67,5 @@ echo "  $half"
   row "half the sustained rate" "$rate/s" "$half"
   echo
   echo "- Checkout to paid, p99 at half the sustained rate: $(field "$half" p99_ms) ms (goal: under 150 ms)."
-  echo "- The client polls its order every 5 ms for the intent, as a shop front would poll, far more often."
+  echo "- The client polls its order every 5 ms for the intent, far more often than a shop front would."
 } | write_section checkout
