@@ -18,23 +18,9 @@ CONCURRENCY=${CONCURRENCY:-16}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
 cargo build --release --locked -p shopper
-drop_bench_system
-
 export SHOPPER_ADMIN_EMAIL=bench-admin@shop.example SHOPPER_ADMIN_PASSWORD="bench admin password"
 export STRIPE_WEBHOOK_SECRET=whsec_bench
-env AUTH_PORT=18081 USER_PORT=18082 PRODUCT_PORT=18083 ORDER_PORT=18084 MAILER_PORT=18085 \
-  AUTH_DATABASE=shopper_auth_bench USER_DATABASE=shopper_user_bench PRODUCT_DATABASE=shopper_product_bench \
-  ORDER_DATABASE=shopper_order_bench MAILER_DATABASE=shopper_mailer_bench \
-  AMQP_EXCHANGE=bench.events AMQP_QUEUE_PREFIX=bench. AUTH_JWKS_URL=http://127.0.0.1:18081/.well-known/jwks.json \
-  PAYMENT_PROVIDER=stripe STRIPE_BASE_URL=http://127.0.0.1:18090 STRIPE_API_KEY=sk_test_bench \
-  AUTH_RATE_LIMIT=off RUST_LOG=warn "$CARGO_TARGET_DIR/release/shopper" >/tmp/shopper-bench.log 2>&1 &
-system=$!
-trap 'kill $system 2>/dev/null || true; wait $system 2>/dev/null || true; drop_bench_system' EXIT
-for port in 18081 18082 18083 18084 18085; do
-  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
-done
-
-export BENCH_AUTH_URL=http://127.0.0.1:18081 BENCH_PRODUCT_URL=http://127.0.0.1:18083 BENCH_ORDER_URL=http://127.0.0.1:18084
+start_bench_system PAYMENT_PROVIDER=stripe STRIPE_BASE_URL=http://127.0.0.1:18090 STRIPE_API_KEY=sk_test_bench
 drive() { python3 bench/checkout.py --customers "$CONCURRENCY" "$@" | tail -1; }
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 row() { # scenario load result

@@ -26,20 +26,19 @@ pub(crate) fn confirmation(
         ));
     }
     let total = money(total_cents, currency);
-    Mail {
-        to_email: to.email.clone(),
-        to_name: to.name.clone(),
-        subject: format!("Your shopper order {order}"),
-        text: format!(
+    Mail::to(
+        to,
+        format!("Your shopper order {order}"),
+        format!(
             "Hello {name},\n\nthank you for your order {order}:\n\n{text_lines}\n  Total  {total}\n\nWe will tell you when it ships.\n\n— the shopper team\n",
             name = to.name
         ),
-        html: format!(
+        format!(
             "<p>Hello {name},</p><p>thank you for your order {order}:</p><table>{html_lines}<tr><td></td><td>Total</td><td>{total}</td></tr></table><p>We will tell you when it ships.</p><p>— the shopper team</p>",
             name = escape_html(&to.name),
             total = escape_html(&total)
         ),
-    }
+    )
 }
 
 #[cfg(test)]

@@ -16,6 +16,13 @@ pub(crate) struct Mail {
     pub(crate) html: String,
 }
 
+impl Mail {
+    /// A mail to `to`.
+    pub(crate) fn to(to: &Recipient, subject: String, text: String, html: String) -> Self {
+        Self { to_email: to.email.clone(), to_name: to.name.clone(), subject, text, html }
+    }
+}
+
 /// Who a mail goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Recipient {

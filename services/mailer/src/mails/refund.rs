@@ -6,18 +6,17 @@ use super::{Mail, Recipient, escape_html, money};
 
 pub(crate) fn refund(to: &Recipient, order: Uuid, amount_cents: i64, currency: &str) -> Mail {
     let amount = money(amount_cents, currency);
-    Mail {
-        to_email: to.email.clone(),
-        to_name: to.name.clone(),
-        subject: format!("Your refund for shopper order {order}"),
-        text: format!(
+    Mail::to(
+        to,
+        format!("Your refund for shopper order {order}"),
+        format!(
             "Hello {name},\n\nwe refunded {amount} for your cancelled order {order}. Your bank may take a few days to show it.\n\n— the shopper team\n",
             name = to.name
         ),
-        html: format!(
+        format!(
             "<p>Hello {name},</p><p>we refunded {amount} for your cancelled order {order}. Your bank may take a few days to show it.</p><p>— the shopper team</p>",
             name = escape_html(&to.name),
             amount = escape_html(&amount)
         ),
-    }
+    )
 }

@@ -5,17 +5,13 @@ use uuid::Uuid;
 use super::{Mail, Recipient, escape_html};
 
 pub(crate) fn shipping(to: &Recipient, order: Uuid) -> Mail {
-    Mail {
-        to_email: to.email.clone(),
-        to_name: to.name.clone(),
-        subject: format!("Your shopper order {order} is on its way"),
-        text: format!(
-            "Hello {name},\n\nyour order {order} has shipped.\n\n— the shopper team\n",
-            name = to.name
-        ),
-        html: format!(
+    Mail::to(
+        to,
+        format!("Your shopper order {order} is on its way"),
+        format!("Hello {name},\n\nyour order {order} has shipped.\n\n— the shopper team\n", name = to.name),
+        format!(
             "<p>Hello {name},</p><p>your order {order} has shipped.</p><p>— the shopper team</p>",
             name = escape_html(&to.name)
         ),
-    }
+    )
 }

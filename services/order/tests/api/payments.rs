@@ -12,11 +12,20 @@ use crate::helpers::Suite;
 
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
 
+/// Stripe's `POST /v1/payment_intents`.
+fn intent_creation() -> wiremock::MockBuilder {
+    Mock::given(method("POST")).and(path("/v1/payment_intents"))
+}
+
+/// The intent Stripe answers with.
+fn intent_pi_1() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"}))
+}
+
 /// Stripe as its documentation describes it, for the calls shopper makes.
 async fn stripe() -> MockServer {
     let stripe = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
+    intent_creation()
         .and(header("authorization", "Bearer sk_test_key"))
         .and(header_exists("idempotency-key"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -29,15 +38,20 @@ async fn stripe() -> MockServer {
 }
 
 async fn paying_suite(stripe: &MockServer, window_secs: &str) -> Suite {
+    paying_suite_with(stripe, &[("ORDER_PAYMENT_WINDOW_SECS", window_secs)]).await
+}
+
+/// The order service taking payments through `stripe`, with `extra` settings.
+async fn paying_suite_with(stripe: &MockServer, extra: &[(&str, &str)]) -> Suite {
     let uri = stripe.uri();
-    Suite::with(&[
+    let mut settings = vec![
         ("PAYMENT_PROVIDER", "stripe"),
         ("STRIPE_BASE_URL", uri.as_str()),
         ("STRIPE_API_KEY", "sk_test_key"),
         ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("ORDER_PAYMENT_WINDOW_SECS", window_secs),
-    ])
-    .await
+    ];
+    settings.extend_from_slice(extra);
+    Suite::with(&settings).await
 }
 
 /// Places an order of `quantity` units and answers for its stock as the product service would,
@@ -176,8 +190,7 @@ async fn a_confirmed_order_gets_one_intent_and_only_a_signed_success_for_its_amo
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_failing_once_still_ends_with_one_intent_created_under_one_key() {
     let stripe = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
+    intent_creation()
         .respond_with(
             ResponseTemplate::new(500)
                 .set_body_json(json!({"error": {"type": "api_error", "message": "boom"}})),
@@ -185,14 +198,7 @@ async fn stripe_failing_once_still_ends_with_one_intent_created_under_one_key() 
         .up_to_n_times(1)
         .mount(&stripe)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"})),
-        )
-        .mount(&stripe)
-        .await;
+    intent_creation().respond_with(intent_pi_1()).mount(&stripe).await;
     let suite = paying_suite(&stripe, "900").await;
     let (_, owner) = suite.solo.customer();
     let id = confirmed(&suite, &owner).await;
@@ -280,11 +286,7 @@ async fn cancelling_a_paid_order_refunds_it_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_stripe_down_the_order_waits_for_its_intent_and_the_service_stays_ready() {
     let stripe = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&stripe)
-        .await;
+    intent_creation().respond_with(ResponseTemplate::new(503)).mount(&stripe).await;
     let suite = paying_suite(&stripe, "900").await;
     let (_, owner) = suite.solo.customer();
     let id = reserved(&suite, &owner, 1, 1250).await;
@@ -311,7 +313,7 @@ struct CutThenCreate {
 impl wiremock::Respond for CutThenCreate {
     fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
         self.proxy.cut();
-        ResponseTemplate::new(200).set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"}))
+        intent_pi_1()
     }
 }
 
@@ -321,31 +323,16 @@ async fn an_intent_created_but_never_stored_is_asked_for_again_under_the_same_ke
         testkit::database_url().trim_start_matches("mysql://").rsplit('@').next().unwrap().to_owned();
     let proxy = std::sync::Arc::new(testkit::TcpProxy::start(&database).await);
     let stripe = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
+    intent_creation()
         .respond_with(CutThenCreate { proxy: proxy.clone() })
         .up_to_n_times(1)
         .mount(&stripe)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"})),
-        )
-        .mount(&stripe)
-        .await;
+    intent_creation().respond_with(intent_pi_1()).mount(&stripe).await;
     let through_proxy = testkit::database_url().replace(&database, &proxy.address().to_string());
-    let uri = stripe.uri();
-    let suite = Suite::with(&[
-        ("DATABASE_URL", through_proxy.as_str()),
-        ("PAYMENT_PROVIDER", "stripe"),
-        ("STRIPE_BASE_URL", uri.as_str()),
-        ("STRIPE_API_KEY", "sk_test_key"),
-        ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("STRIPE_TIMEOUT_SECS", "1"),
-    ])
-    .await;
+    let suite =
+        paying_suite_with(&stripe, &[("DATABASE_URL", through_proxy.as_str()), ("STRIPE_TIMEOUT_SECS", "1")])
+            .await;
     let (_, owner) = suite.solo.customer();
     let id = reserved(&suite, &owner, 1, 1250).await;
     testkit::eventually("Stripe creates the intent", || async {
@@ -377,20 +364,8 @@ async fn an_intent_created_but_never_stored_is_asked_for_again_under_the_same_ke
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_cancelled_before_stripe_made_its_intent_never_gets_one() {
     let stripe = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&stripe)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "pi_1", "client_secret": "pi_1_secret_abc"})),
-        )
-        .mount(&stripe)
-        .await;
+    intent_creation().respond_with(ResponseTemplate::new(503)).up_to_n_times(1).mount(&stripe).await;
+    intent_creation().respond_with(intent_pi_1()).mount(&stripe).await;
     let suite = paying_suite(&stripe, "900").await;
     let (_, owner) = suite.solo.customer();
     let id = reserved(&suite, &owner, 1, 1250).await;
