@@ -20,9 +20,9 @@ use super::{
     stripe::{self, Outcome},
 };
 use crate::{
-    domain::{PaymentStatus, Status},
+    domain::PaymentStatus,
     store::{
-        orders,
+        orders::{self, Head},
         payments::{self, Action, Job},
     },
 };
@@ -148,7 +148,7 @@ impl PaymentJobs {
     async fn still_payable(&self, job: &Job) -> anyhow::Result<bool> {
         let mut db = self.pool.acquire().await?;
         let order = orders::head(&mut db, job.order_id).await?;
-        Ok(order.is_some_and(|o| o.status == Status::Confirmed && o.payment_status.is_open()))
+        Ok(order.as_ref().is_some_and(Head::awaits_payment))
     }
 
     /// Stores the intent Stripe made. An order cancelled while the call ran gets the intent
@@ -158,7 +158,7 @@ impl PaymentJobs {
         let mut tx = self.pool.begin().await?;
         let order = orders::lock(&mut tx, job.order_id).await?;
         payments::set_intent(&mut tx, job.order_id, &intent.id, intent.client_secret.as_deref(), now).await?;
-        if !order.is_some_and(|o| o.status == Status::Confirmed && o.payment_status.is_open()) {
+        if !order.as_ref().is_some_and(Head::awaits_payment) {
             payments::schedule(&mut tx, job.order_id, Action::CancelIntent, now).await?;
         }
         payments::finish(&mut tx, job).await?;

@@ -27,6 +27,13 @@ pub(crate) struct Head {
     pub(crate) payment_status: PaymentStatus,
 }
 
+impl Head {
+    /// Whether the order is confirmed and its money still expected.
+    pub(crate) fn awaits_payment(&self) -> bool {
+        self.status == Status::Confirmed && self.payment_status.is_open()
+    }
+}
+
 /// A new order, as placed.
 pub(crate) struct NewOrder<'a> {
     pub(crate) id: Uuid,
