@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use common::{
-    config::Env,
+    config::{Env, FromEnv},
     fd_limit, shutdown,
     telemetry::{self, TelemetrySettings},
 };
 
-use crate::{Config, Service};
+use crate::{Config, Service, SharedSettings};
 
 /// The whole `main` of a service binary: parse the command, read the config (one clear line and
 /// exit 1 when it is wrong), set up logging, then migrate or serve until SIGTERM.
@@ -16,22 +16,34 @@ pub async fn main<S: Service>() -> ExitCode {
     let env = Env::from_process();
     let loaded = Command::from_args(std::env::args().skip(1)).and_then(|command| {
         let telemetry = TelemetrySettings::from_env(&env).map_err(|e| e.to_string())?;
-        let config = Config::<S>::from_env(&env).map_err(|e| e.to_string())?;
-        Ok((command, telemetry, config))
+        let shared = SharedSettings::from_env(&env, S::NAME, S::PORT).map_err(|e| e.to_string())?;
+        Ok((command, telemetry, shared))
     });
-    let (command, telemetry_settings, config) = match loaded {
+    let (command, telemetry_settings, shared) = match loaded {
         Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::FAILURE;
         }
     };
+    // `migrate` reads only the shared settings: the step runs with the migrator's account and
+    // none of the service's own credentials (Stripe's, SendGrid's), so it must not ask for them.
+    let service = match command {
+        Command::Migrate => None,
+        Command::Serve => match S::Settings::from_env(&env) {
+            Ok(service) => Some(service),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     telemetry::init(&telemetry_settings);
     fd_limit::raise_open_file_limit();
-    let outcome = match command {
-        Command::Migrate => crate::migrate(&config).await,
-        Command::Serve => match crate::build(config).await {
-            Ok(service) => service.run(shutdown::on_signal()).await,
+    let outcome = match service {
+        None => crate::migrate::<S>(&shared).await,
+        Some(service) => match crate::build(Config::<S> { shared, service }).await {
+            Ok(built) => built.run(shutdown::on_signal()).await,
             Err(e) => Err(e),
         },
     };

@@ -95,11 +95,24 @@ impl TestRun {
         config
     }
 
+    /// The environment `S`'s binary gets in this run, with `extra` on top: for a test that runs
+    /// the binary itself, as a deployment does. Its schema is removed with the run's.
+    pub fn binary_env<S: Service>(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let upper = S::NAME.to_ascii_uppercase();
+        let schema = self.schema_of::<S>();
+        self.made.lock().expect("not poisoned").schemas.push(schema.clone());
+        let mut pairs =
+            vec![(format!("{upper}_PORT"), "0".to_owned()), (format!("{upper}_DATABASE"), schema)];
+        pairs.extend(self.settings.iter().cloned());
+        pairs.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+        pairs
+    }
+
     /// Runs `S`'s `migrate` command: its schema, and its queues so nothing published is lost.
     pub async fn migrate<S: Service>(&self, extra: &[(&str, &str)]) {
         let config = self.config::<S>(extra);
         self.remember(&config);
-        runtime::migrate(&config).await.expect("the migrate command succeeds");
+        runtime::migrate::<S>(&config.shared).await.expect("the migrate command succeeds");
     }
 
     /// Starts `S` with this run's settings.

@@ -76,10 +76,15 @@ pub(crate) async fn apply(
         Outbox::stage(tx, &OrderCancelled { order_id: order.id, user_id: order.user_id }).await?;
     }
     if change.to == Status::Cancelled {
-        // Money taken goes back; an intent still open is closed, so nobody pays for it later.
+        // Money taken goes back; an intent still open is closed, so nobody pays for it later, and
+        // the order says no payment can be made any more. A payment that reaches Stripe before
+        // the intent's cancellation does is refunded when its webhook comes.
         match order.payment_status {
             PaymentStatus::Paid => payments::schedule(tx, order.id, Action::Refund, now).await?,
-            status if status.is_open() => payments::schedule(tx, order.id, Action::CancelIntent, now).await?,
+            status if status.is_open() => {
+                payments::schedule(tx, order.id, Action::CancelIntent, now).await?;
+                payments::set_status(tx, order.id, PaymentStatus::Expired).await?;
+            }
             _ => {}
         }
     }

@@ -49,6 +49,12 @@ pub(crate) struct PaymentView {
 }
 
 impl Order {
+    /// Whether the order is confirmed and must be paid, but Stripe has not made its intent yet:
+    /// the client cannot pay it until then.
+    pub(crate) fn awaits_its_intent(&self) -> bool {
+        self.payment_status.is_open() && self.payment.as_ref().is_some_and(|p| p.intent_id.is_none())
+    }
+
     /// The order as `viewer` may see it: the payment's client secret is its owner's alone.
     pub(crate) fn shown_to(mut self, viewer: Uuid) -> Self {
         if viewer != self.user_id

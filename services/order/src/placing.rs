@@ -1,5 +1,6 @@
 //! Placing an order: the `pending` row and its `order.created` commit together, once per
-//! idempotency key; then a short wait for the saga, so most clients get the final status at once.
+//! idempotency key; then a short wait for the saga (and, where the order must be paid, for its
+//! PaymentIntent), so most clients get the final status, and what to pay with, at once.
 
 use std::time::Duration;
 
@@ -74,7 +75,8 @@ pub(crate) async fn replay(
     Ok(orders::find(&mut db, id).await?)
 }
 
-/// The order once the saga has settled it, or as it is when the configured wait is over.
+/// The order once the saga has settled it and, if it must be paid, Stripe has made its intent;
+/// or as it is when the configured wait is over.
 async fn wait_for_saga(state: &AppState, watch: &Watch, id: Uuid) -> Result<Order, AppError> {
     let deadline = Instant::now() + state.settle_wait;
     loop {
@@ -82,7 +84,8 @@ async fn wait_for_saga(state: &AppState, watch: &Watch, id: Uuid) -> Result<Orde
         let order = orders::find(&mut db, id).await?.ok_or(AppError::NotFound)?;
         drop(db);
         let left = deadline.saturating_duration_since(Instant::now());
-        if order.status.is_settled() || left == Duration::ZERO {
+        let ready = order.status.is_settled() && !order.awaits_its_intent();
+        if ready || left == Duration::ZERO {
             return Ok(order);
         }
         watch.ring(left.min(settle::POLL)).await;

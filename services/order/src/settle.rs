@@ -2,8 +2,10 @@
 //!
 //! `POST /order` may wait a short moment so most clients get the final status at once. The
 //! consumer that applies the product service's answer rings the waiter in this process right
-//! after its commit; another instance's consumer cannot, so waiters also re-read the order at a
-//! short interval. Nothing here is needed for correctness: a waiter that gives up answers 202.
+//! after its commit, and so does the payment job that stores the order's PaymentIntent; another
+//! instance's cannot, so waiters also re-read the order at a short interval. Nothing here is
+//! needed for correctness: a waiter that gives up answers with the order as it is (202 while
+//! pending).
 
 use std::{
     collections::HashMap,

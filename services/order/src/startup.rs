@@ -60,9 +60,11 @@ impl runtime::Service for OrderService {
             settle_wait: settings.settle_wait,
             payer: payer.clone(),
         };
-        let mut assembly =
-            Assembly::new(routes::router(state), OrderEvents { settlements, payer: payer.clone() })
-                .with_task(|stop| timeout.run(stop));
+        let mut assembly = Assembly::new(
+            routes::router(state),
+            OrderEvents { settlements: settlements.clone(), payer: payer.clone() },
+        )
+        .with_task(|stop| timeout.run(stop));
         if let Some(payer) = payer {
             let expiry = PaymentExpiry {
                 pool: parts.pool.clone(),
@@ -71,7 +73,12 @@ impl runtime::Service for OrderService {
                     .clamp(Duration::from_millis(200), Duration::from_secs(30)),
                 jobs_due: payer.jobs_due.clone(),
             };
-            let jobs = PaymentJobs { pool: parts.pool, outbox: parts.outbox, payer };
+            let jobs = PaymentJobs {
+                pool: parts.pool,
+                outbox: parts.outbox,
+                payer,
+                settlements: settlements.clone(),
+            };
             assembly = assembly.with_task(|stop| expiry.run(stop)).with_task(|stop| jobs.run(stop));
         }
         Ok(assembly)

@@ -14,7 +14,8 @@ pub(crate) enum PaymentStatus {
     Paid,
     /// The last attempt failed; the customer may try again until the window closes.
     Failed,
-    /// Not paid within the window: the order was cancelled and its stock released.
+    /// No payment can be made any more: the window closed unpaid, or the order was cancelled
+    /// before it was paid. The order is cancelled, its intent cancelled, its stock released.
     Expired,
     /// Paid, then cancelled: the money went back.
     Refunded,

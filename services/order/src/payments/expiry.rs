@@ -12,7 +12,7 @@ use sqlx::{Acquire, MySqlPool};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    domain::{Actor, PaymentStatus, Status},
+    domain::{Actor, Status},
     lifecycle::{self, Change},
     store::{orders, payments},
     sweep,
@@ -53,8 +53,8 @@ impl PaymentExpiry {
                 by: None,
                 reason: Some(PAYMENT_EXPIRED),
             };
+            // The cancellation closes the payment (`expired`) and schedules its intent's.
             lifecycle::apply(&mut tx, &order, change).await?;
-            payments::set_status(&mut tx, order.id, PaymentStatus::Expired).await?;
         }
         self.outbox.commit(tx).await?;
         if !expired.is_empty() {

@@ -21,6 +21,7 @@ use super::{
 };
 use crate::{
     domain::PaymentStatus,
+    settle::Settlements,
     store::{
         orders::{self, Head},
         payments::{self, Action, Job},
@@ -47,6 +48,8 @@ pub(crate) struct PaymentJobs {
     pub(crate) pool: MySqlPool,
     pub(crate) outbox: Outbox,
     pub(crate) payer: Payer,
+    /// Rung when an intent is stored: the checkout that placed the order may be waiting for it.
+    pub(crate) settlements: Settlements,
 }
 
 impl PaymentJobs {
@@ -163,6 +166,7 @@ impl PaymentJobs {
         }
         payments::finish(&mut tx, job).await?;
         tx.commit().await?;
+        self.settlements.settled(job.order_id);
         self.payer.jobs_due.notify_one();
         tracing::info!(order = %job.order_id, intent = %intent.id, "payment intent created");
         Ok(())

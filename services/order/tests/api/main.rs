@@ -4,5 +4,6 @@
 
 mod cart;
 mod helpers;
+mod migrate;
 mod payments;
 mod placing;

@@ -37,6 +37,38 @@ async fn stripe() -> MockServer {
     stripe
 }
 
+/// Stripe cancelling `pi_1`, which it must be asked to do exactly once.
+async fn cancels_pi_1_once(stripe: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents/pi_1/cancel"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pi_1", "status": "canceled"})))
+        .expect(1)
+        .mount(stripe)
+        .await;
+}
+
+/// Stripe refunding; each test counts the refunds it was asked for.
+async fn refunds(stripe: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/refunds"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "re_1", "status": "succeeded"})))
+        .mount(stripe)
+        .await;
+}
+
+/// Waits until shopper has asked `stripe` to cancel `pi_1`.
+async fn intent_cancelled_at(stripe: &MockServer) {
+    testkit::eventually("the intent is cancelled at Stripe", || async {
+        stripe
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.url.path() == "/v1/payment_intents/pi_1/cancel")
+    })
+    .await;
+}
+
 async fn paying_suite(stripe: &MockServer, window_secs: &str) -> Suite {
     paying_suite_with(stripe, &[("ORDER_PAYMENT_WINDOW_SECS", window_secs)]).await
 }
@@ -188,6 +220,33 @@ async fn a_confirmed_order_gets_one_intent_and_only_a_signed_success_for_its_amo
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placing_an_order_waits_for_its_intent_so_the_answer_says_how_to_pay() {
+    let stripe = stripe().await;
+    let suite = paying_suite_with(&stripe, &[("ORDER_SETTLE_WAIT_MS", "10000")]).await;
+    let created = suite.solo.run.collector(&[OrderCreated::TYPE]).await;
+    let (_, owner) = suite.solo.customer();
+    let product_id = Uuid::now_v7();
+    let body = json!({"items": [{"product_id": product_id, "quantity": 2}]});
+    let placing = suite.call(Method::POST, "/order", &owner, Some(body));
+    let answering = async {
+        let order: OrderCreated = created.collect(1).await[0].decode().unwrap();
+        let line =
+            ReservedLine { product_id, name: "Enamel mug".into(), quantity: 2, unit_price_cents: 1250 };
+        let answer = StockReserved { order_id: order.order_id, items: vec![line], currency: "USD".into() };
+        suite.solo.run.publish_event(&answer).await;
+    };
+    let (placed, ()) = tokio::join!(placing, answering);
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    let order: Value = placed.json().await.unwrap();
+    assert_eq!(
+        (order["status"].as_str(), order["payment_status"].as_str()),
+        (Some("confirmed"), Some("awaiting_payment"))
+    );
+    assert_eq!(order["payment"]["intent_id"], "pi_1", "the intent is in the answer: {order}");
+    assert_eq!(order["payment"]["client_secret"], "pi_1_secret_abc");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_failing_once_still_ends_with_one_intent_created_under_one_key() {
     let stripe = MockServer::start().await;
     intent_creation()
@@ -214,12 +273,7 @@ async fn stripe_failing_once_still_ends_with_one_intent_created_under_one_key() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_unpaid_when_its_window_closes_is_cancelled_with_its_intent_and_its_stock() {
     let stripe = stripe().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payment_intents/pi_1/cancel"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "pi_1", "status": "canceled"})))
-        .expect(1)
-        .mount(&stripe)
-        .await;
+    cancels_pi_1_once(&stripe).await;
     let suite = paying_suite(&stripe, "2").await;
     let cancelled = suite.solo.run.collector(&[OrderCancelled::TYPE]).await;
     let (_, owner) = suite.solo.customer();
@@ -231,15 +285,7 @@ async fn an_order_unpaid_when_its_window_closes_is_cancelled_with_its_intent_and
     .await;
     assert_eq!(order["payment_status"], "expired");
     assert_eq!(cancelled.collect(1).await.len(), 1, "the product service is told to release the stock");
-    testkit::eventually("the intent is cancelled at Stripe", || async {
-        stripe
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.url.path() == "/v1/payment_intents/pi_1/cancel")
-    })
-    .await;
+    intent_cancelled_at(&stripe).await;
     let late = intent_event("evt_late", "payment_intent.payment_failed", "pi_1", 3750);
     assert_eq!(webhook(&suite, &late, &signed(&late, WEBHOOK_SECRET, now())).await, StatusCode::OK);
     assert_eq!(payment_status(&suite, &id, &owner).await, "expired");
@@ -248,11 +294,7 @@ async fn an_order_unpaid_when_its_window_closes_is_cancelled_with_its_intent_and
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_paid_order_refunds_it_once() {
     let stripe = stripe().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/refunds"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "re_1", "status": "succeeded"})))
-        .mount(&stripe)
-        .await;
+    refunds(&stripe).await;
     let suite = paying_suite(&stripe, "900").await;
     let refunded = suite.solo.run.collector(&[OrderRefunded::TYPE]).await;
     let (_, owner) = suite.solo.customer();
@@ -381,4 +423,43 @@ async fn an_order_cancelled_before_stripe_made_its_intent_never_gets_one() {
     assert_eq!(stripe.received_requests().await.unwrap().len(), 1);
     let order: Value = suite.get(&id, &owner).await.json().await.unwrap();
     assert!(order["payment"]["intent_id"].is_null());
+    assert_eq!(order["payment_status"], "expired", "no payment can be made for it any more");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_cancelled_while_awaiting_payment_closes_its_intent_and_refunds_a_payment_that_raced_it() {
+    let stripe = stripe().await;
+    cancels_pi_1_once(&stripe).await;
+    refunds(&stripe).await;
+    let suite = paying_suite(&stripe, "900").await;
+    let (paid, refunded) = (
+        suite.solo.run.collector(&[OrderPaid::TYPE]).await,
+        suite.solo.run.collector(&[OrderRefunded::TYPE]).await,
+    );
+    let (_, owner) = suite.solo.customer();
+    let id = confirmed(&suite, &owner).await;
+
+    let cancel =
+        suite.call(Method::PUT, &format!("/order/{id}"), &owner, Some(json!({"status": "cancelled"}))).await;
+    assert_eq!(cancel.status(), StatusCode::OK);
+    let order: Value = cancel.json().await.unwrap();
+    assert_eq!(
+        (order["status"].as_str(), order["payment_status"].as_str()),
+        (Some("cancelled"), Some("expired"))
+    );
+    intent_cancelled_at(&stripe).await;
+
+    // The customer's payment reached Stripe just before the cancellation did.
+    let success = intent_event("evt_raced", "payment_intent.succeeded", "pi_1", 3750);
+    assert_eq!(webhook(&suite, &success, &signed(&success, WEBHOOK_SECRET, now())).await, StatusCode::OK);
+    testkit::eventually("the money goes back", || async {
+        payment_status(&suite, &id, &owner).await == "refunded"
+    })
+    .await;
+    assert_eq!(refunded.collect(1).await.len(), 1, "order.refunded tells the customer");
+    assert!(paid.collect(0).await.is_empty(), "a cancelled order is never announced as paid");
+    let order: Value = suite.get(&id, &owner).await.json().await.unwrap();
+    assert_eq!(order["status"], "cancelled");
+    let refunds = stripe.received_requests().await.unwrap();
+    assert_eq!(refunds.iter().filter(|r| r.url.path() == "/v1/refunds").count(), 1);
 }
