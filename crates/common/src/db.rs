@@ -141,6 +141,17 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
+/// Whether a transaction that failed with `error` lost a race and may simply run again: a
+/// deadlock (1213), a lock wait that ran out (1205), or a unique key another transaction filled
+/// between this one's read and its write (1062).
+pub fn is_retryable(error: &sqlx::Error) -> bool {
+    let number = error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+        .map(sqlx::mysql::MySqlDatabaseError::number);
+    matches!(number, Some(1213 | 1205 | 1062))
+}
+
 /// A write that a unique key may refuse: the one way every service tells "taken" from a failure.
 pub trait UniqueWrite<T> {
     /// `Ok(None)` when a unique key already holds what was written (the caller knows from context

@@ -75,9 +75,16 @@ pub enum AppError {
     /// The body is over the size limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// A streamed body went over its route's own limit; the detail says what became of what
+    /// came before.
+    #[error("payload too large: {0}")]
+    BodyTooLarge(String),
     /// The body is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The body is not the media type its route reads (named here).
+    #[error("not {0}")]
+    NotMediaType(&'static str),
     /// The request target (path and query) is over the length limit.
     #[error("URI too long")]
     UriTooLong,
@@ -114,8 +121,8 @@ impl AppError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge | Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType | Self::NotMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -133,8 +140,8 @@ impl AppError {
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed => "precondition-failed",
-            Self::PayloadTooLarge => "payload-too-large",
-            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::PayloadTooLarge | Self::BodyTooLarge(_) => "payload-too-large",
+            Self::UnsupportedMediaType | Self::NotMediaType(_) => "unsupported-media-type",
             Self::UriTooLong => "uri-too-long",
             Self::Validation(_) => "validation",
             Self::TooManyRequests { .. } => "too-many-requests",
@@ -145,7 +152,10 @@ impl AppError {
 
     fn detail(&self) -> Option<String> {
         match self {
-            Self::BadRequest(detail) | Self::Conflict(detail) => Some(detail.clone()),
+            Self::BadRequest(detail) | Self::Conflict(detail) | Self::BodyTooLarge(detail) => {
+                Some(detail.clone())
+            }
+            Self::NotMediaType(media) => Some(format!("send the body as {media}")),
             Self::Unauthorized(detail) => Some((*detail).to_owned()),
             Self::Forbidden => Some("you are not allowed to do this".into()),
             Self::PayloadTooLarge => Some("the request body is over the size limit".into()),

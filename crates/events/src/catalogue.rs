@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::{
     Event, OrderCancelled, OrderConfirmed, OrderCreated, OrderPaid, OrderRefunded, OrderStatusChanged,
-    ProductCreated, ProductDeleted, ProductUpdated, StockRejected, StockReserved, UserDeleted,
-    UserRegistered, UserUpdateRejected, UserUpdated,
+    ProductCreated, ProductDeleted, ProductUpdated, ProductsImported, StockRejected, StockReserved,
+    UserDeleted, UserRegistered, UserUpdateRejected, UserUpdated,
 };
 
 /// What the catalogue says about one event.
@@ -45,6 +45,7 @@ pub fn catalogue() -> Vec<EventInfo> {
         info::<ProductCreated>(),
         info::<ProductUpdated>(),
         info::<ProductDeleted>(),
+        info::<ProductsImported>(),
         info::<OrderCreated>(),
         info::<StockReserved>(),
         info::<StockRejected>(),

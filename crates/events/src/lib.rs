@@ -17,7 +17,7 @@ pub use order::{
     OrderCancelled, OrderConfirmed, OrderCreated, OrderLine, OrderPaid, OrderRefunded, OrderStatusChanged,
     RejectedLine, RejectionReason, ReservedLine, StockRejected, StockReserved,
 };
-pub use product::{ProductCreated, ProductDeleted, ProductUpdated};
+pub use product::{ProductCreated, ProductDeleted, ProductUpdated, ProductsImported};
 pub use user::{UserDeleted, UserRegistered, UserUpdateRejected, UserUpdated};
 
 use serde::{Serialize, de::DeserializeOwned};

@@ -73,6 +73,25 @@ impl Event for ProductUpdated {
     }
 }
 
+/// A batch of products created or replaced by one catalogue import: each as `product.updated`
+/// would carry it (a created one at version 1). One event per batch of lines, so a large import
+/// is a few thousand messages, not one per product, and nothing queued behind it waits long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductsImported {
+    /// The products as of their new version.
+    pub products: Vec<ProductUpdated>,
+}
+
+impl Event for ProductsImported {
+    const TYPE: &'static str = "product.imported";
+    const VERSION: u16 = 1;
+    const PRODUCER: &'static str = "product";
+    const CONSUMERS: &'static [&'static str] = &["order"];
+    fn example() -> Self {
+        Self { products: vec![ProductUpdated::example()] }
+    }
+}
+
 /// A product was withdrawn (soft delete).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductDeleted {

@@ -45,6 +45,10 @@ fn product_deleted_round_trips() {
     round_trip::<ProductDeleted>();
 }
 #[test]
+fn products_imported_round_trips() {
+    round_trip::<ProductsImported>();
+}
+#[test]
 fn order_created_round_trips() {
     round_trip::<OrderCreated>();
 }
@@ -100,7 +104,7 @@ fn the_catalogue_lists_every_event_once() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), kinds.len());
-    assert_eq!(kinds.len(), 15);
+    assert_eq!(kinds.len(), 16);
 }
 
 #[test]

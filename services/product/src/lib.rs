@@ -2,12 +2,15 @@
 //! stock half of the order saga.
 
 mod catalogue;
+mod config;
 mod domain;
+mod import;
 mod routes;
 mod startup;
 mod state;
 mod store;
 mod subscriptions;
 
+pub use config::ProductSettings;
 pub use routes::openapi;
 pub use startup::ProductService;

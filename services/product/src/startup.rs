@@ -5,6 +5,7 @@ use runtime::{Assembly, Parts};
 use sqlx::migrate::Migrator;
 
 use crate::{
+    config::ProductSettings,
     routes,
     state::AppState,
     subscriptions::{self, StockKeeper},
@@ -17,17 +18,16 @@ impl runtime::Service for ProductService {
     const NAME: &'static str = "product";
     const PORT: u16 = 8083;
     const MIGRATOR: Migrator = sqlx::migrate!("../../migrations/product");
-    /// Everything the product service reads is shared.
-    type Settings = ();
+    type Settings = ProductSettings;
     type Handlers = StockKeeper;
 
     fn subscriptions() -> Subscriptions<StockKeeper> {
         subscriptions::all()
     }
 
-    async fn assemble(parts: Parts<'_>, (): ()) -> anyhow::Result<Assembly<StockKeeper>> {
+    async fn assemble(parts: Parts<'_>, settings: ProductSettings) -> anyhow::Result<Assembly<StockKeeper>> {
         let verifier = parts.jwks_verifier()?;
-        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier };
+        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier, settings };
         Ok(Assembly::new(routes::router(state), StockKeeper))
     }
 }

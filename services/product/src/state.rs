@@ -5,12 +5,15 @@ use common::jwt::TokenVerifier;
 use messaging::Outbox;
 use sqlx::MySqlPool;
 
+use crate::config::ProductSettings;
+
 /// What every handler may reach.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) pool: MySqlPool,
     pub(crate) outbox: Outbox,
     pub(crate) verifier: Arc<TokenVerifier>,
+    pub(crate) settings: ProductSettings,
 }
 
 impl FromRef<AppState> for Arc<TokenVerifier> {

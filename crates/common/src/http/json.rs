@@ -45,12 +45,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(AppError::BadRequest("the body must be a JSON object".into()));
         }
-        decode_body(&body).map(Json)
+        decode_json(&body).map(Json)
     }
 }
 
 /// A JSON body into `T`, with errors that name the field at fault.
-fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
     deserializer.end().map_err(|_| AppError::BadRequest("the body goes on after its JSON object".into()))?;
@@ -264,25 +264,25 @@ mod tests {
     #[test]
     fn body_errors_name_the_field_without_repeating_the_value() {
         let wrong_type = r#"{"items": [{"product_id": "' OR 1=1 --", "quantity": 1}]}"#;
-        let (status, text, _) = detail(decode_body::<Order>(wrong_type.as_bytes()).unwrap_err());
+        let (status, text, _) = detail(decode_json::<Order>(wrong_type.as_bytes()).unwrap_err());
         assert_eq!(status, 400);
         assert_eq!(text, "`items[0].product_id` has the wrong type or value");
 
         let missing = r#"{"items": [{"product_id": "0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d"}]}"#;
-        let (_, text, _) = detail(decode_body::<Order>(missing.as_bytes()).unwrap_err());
+        let (_, text, _) = detail(decode_json::<Order>(missing.as_bytes()).unwrap_err());
         assert_eq!(text, "`items[0].quantity` is required");
 
-        let (_, text, _) = detail(decode_body::<Order>(b"{\"items\": [").unwrap_err());
+        let (_, text, _) = detail(decode_json::<Order>(b"{\"items\": [").unwrap_err());
         assert!(text.starts_with("the body is not valid JSON"), "{text}");
 
         let (status, _, fields) =
-            detail(decode_body::<Order>(br#"{"items": [], "role": "admin"}"#).unwrap_err());
+            detail(decode_json::<Order>(br#"{"items": [], "role": "admin"}"#).unwrap_err());
         assert_eq!((status, fields), (422, vec!["role".to_owned()]));
         let nested =
             r#"{"items": [{"product_id": "0192f1c2-7a4e-7d3b-9c1a-5e6f7a8b9c0d", "quantity": 1, "zip": 1}]}"#;
-        let (_, _, fields) = detail(decode_body::<Order>(nested.as_bytes()).unwrap_err());
+        let (_, _, fields) = detail(decode_json::<Order>(nested.as_bytes()).unwrap_err());
         assert_eq!(fields, ["items[0].zip"]);
-        let (_, _, fields) = detail(decode_body::<Order>(br#"{"<script>": 1}"#).unwrap_err());
+        let (_, _, fields) = detail(decode_json::<Order>(br#"{"<script>": 1}"#).unwrap_err());
         assert_eq!(fields, ["(a field with an unusual name)"]);
     }
 

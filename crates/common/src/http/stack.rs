@@ -17,11 +17,11 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
 
+use super::deadline;
 use crate::{AppError, config::HttpSettings, trace_context::TraceContext};
 
 /// The largest request body any endpoint accepts.
@@ -38,6 +38,7 @@ const TRACEPARENT: &str = "traceparent";
 
 /// Wraps a service's routes in the shared middleware.
 pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> Router {
+    let timeout = settings.request_timeout;
     router
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
@@ -66,10 +67,7 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
                 .layer(middleware::from_fn(problem_for_bare_errors))
                 .layer(middleware::from_fn(refuse_long_uris))
                 .option_layer(cors(&settings.cors_origins))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    settings.request_timeout,
-                ))
+                .layer(middleware::from_fn(move |request, next| deadline::within(timeout, request, next)))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
         )
 }

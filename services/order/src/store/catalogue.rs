@@ -25,34 +25,40 @@ pub(crate) struct Listing<'a> {
     pub(crate) version: i64,
 }
 
-/// Records `listing` unless the row already holds that version or a later one, or the product
+/// Records each of `listings` unless its row already holds that version or a later one, or the product
 /// was deleted. Every column is guarded by the version read before this statement changes it:
 /// MySQL assigns left to right, so `version` comes last.
 pub(crate) async fn upsert(
     db: impl MySqlExecutor<'_>,
-    listing: &Listing<'_>,
+    listings: &[Listing<'_>],
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO catalogue (product_id, name, price_cents, currency, stock_hint, sold, version, updated_at)
-         VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)
-         ON DUPLICATE KEY UPDATE
+    if listings.is_empty() {
+        return Ok(());
+    }
+    let mut query = sqlx::QueryBuilder::new(
+        "INSERT INTO catalogue (product_id, name, price_cents, currency, stock_hint, sold, version, updated_at) ",
+    );
+    query.push_values(listings, |mut row, listing| {
+        row.push_bind(listing.product_id)
+            .push_bind(listing.name)
+            .push_bind(listing.price_cents)
+            .push_bind(listing.currency)
+            .push_bind(listing.stock)
+            .push("TRUE")
+            .push_bind(listing.version)
+            .push_bind(at);
+    });
+    query.push(
+        " ON DUPLICATE KEY UPDATE
            name = IF(sold AND VALUES(version) > version, VALUES(name), name),
            price_cents = IF(sold AND VALUES(version) > version, VALUES(price_cents), price_cents),
            currency = IF(sold AND VALUES(version) > version, VALUES(currency), currency),
            stock_hint = IF(sold AND VALUES(version) > version, VALUES(stock_hint), stock_hint),
            updated_at = IF(sold AND VALUES(version) > version, VALUES(updated_at), updated_at),
            version = IF(sold AND VALUES(version) > version, VALUES(version), version)",
-    )
-    .bind(listing.product_id)
-    .bind(listing.name)
-    .bind(listing.price_cents)
-    .bind(listing.currency)
-    .bind(listing.stock)
-    .bind(listing.version)
-    .bind(at)
-    .execute(db)
-    .await?;
+    );
+    query.build().execute(db).await?;
     Ok(())
 }
 

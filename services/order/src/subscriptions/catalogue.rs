@@ -1,9 +1,9 @@
-//! `product.created`, `product.updated`, `product.deleted` -> the order service's copy of the
-//! catalogue. Idempotent twice over: the inbox drops redeliveries, and the product's version
+//! `product.created`, `product.updated`, `product.imported`, `product.deleted` -> the order
+//! service's copy of the catalogue. Idempotent twice over: the inbox drops redeliveries, and the product's version
 //! drops anything older than what the copy holds, so events may arrive in any order.
 
 use chrono::Utc;
-use events::{Envelope, ProductCreated, ProductDeleted, ProductUpdated};
+use events::{Envelope, ProductCreated, ProductDeleted, ProductUpdated, ProductsImported};
 use messaging::{HandlerError, Handles};
 use sqlx::MySqlConnection;
 
@@ -46,17 +46,32 @@ impl Handles<ProductUpdated> for OrderEvents {
     }
 }
 
+impl Handles<ProductsImported> for OrderEvents {
+    async fn handle(
+        &self,
+        batch: ProductsImported,
+        _: &Envelope,
+        tx: &mut MySqlConnection,
+    ) -> Result<(), HandlerError> {
+        let listings: Vec<Listing<'_>> = batch.products.iter().map(listing).collect();
+        Ok(catalogue::upsert(tx, &listings, Utc::now()).await?)
+    }
+}
+
 /// Records the product as of `p.version`, unless the copy holds a later one.
 async fn record(p: &ProductUpdated, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
-    let listing = Listing {
+    Ok(catalogue::upsert(tx, &[listing(p)], Utc::now()).await?)
+}
+
+fn listing(p: &ProductUpdated) -> Listing<'_> {
+    Listing {
         product_id: p.product_id,
         name: &p.name,
         price_cents: p.price_cents,
         currency: &p.currency,
         stock: p.stock,
         version: p.version,
-    };
-    Ok(catalogue::upsert(tx, &listing, Utc::now()).await?)
+    }
 }
 
 impl Handles<ProductDeleted> for OrderEvents {

@@ -4,7 +4,9 @@
 mod catalogue;
 mod saga;
 
-use events::{ProductCreated, ProductDeleted, ProductUpdated, StockRejected, StockReserved};
+use events::{
+    ProductCreated, ProductDeleted, ProductUpdated, ProductsImported, StockRejected, StockReserved,
+};
 use messaging::Subscriptions;
 
 use crate::{payments::Payer, settle::Settlements};
@@ -16,6 +18,7 @@ pub(crate) fn all() -> Subscriptions<OrderEvents> {
         .on::<StockRejected>()
         .on::<ProductCreated>()
         .on::<ProductUpdated>()
+        .on::<ProductsImported>()
         .on::<ProductDeleted>()
 }
 

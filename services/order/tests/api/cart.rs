@@ -1,4 +1,7 @@
-use events::{Event, OrderCreated, ProductCreated, ProductDeleted, ReservedLine, StockReserved};
+use events::{
+    Event, OrderCreated, ProductCreated, ProductDeleted, ProductUpdated, ProductsImported, ReservedLine,
+    StockReserved,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
@@ -151,4 +154,43 @@ async fn a_cart_holds_at_most_100_lines() {
         "changing a line that is there still works"
     );
     assert_eq!(suite.cart(&ada).await["items"].as_array().unwrap().len(), 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_batch_reaches_the_catalogue_copy_and_never_undoes_a_later_version() {
+    let suite = Suite::start().await;
+    let (_, ada) = suite.solo.customer();
+    let lamp = suite.product("Walnut lamp", 4000, 3).await;
+    let shade = Uuid::now_v7();
+    let listing = |product_id, name: &str, price_cents, version| ProductUpdated {
+        product_id,
+        sku: format!("SKU-{}", product_id.simple()),
+        name: name.into(),
+        price_cents,
+        currency: "USD".into(),
+        stock: 3,
+        category: "lighting".into(),
+        version,
+    };
+    let newer = ProductsImported {
+        products: vec![listing(lamp, "Walnut lamp", 4500, 3), listing(shade, "Linen shade", 900, 1)],
+    };
+    suite.solo.run.publish_event(&newer).await;
+    testkit::eventually("the imported shade can be put in a cart", || async {
+        suite.put(&ada, shade, 1).await.status() == StatusCode::OK
+    })
+    .await;
+    // A batch carrying an older version of the lamp, arriving late, changes nothing.
+    let older = ProductsImported { products: vec![listing(lamp, "Old lamp", 100, 2)] };
+    suite.solo.run.publish_event(&older).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let cart: Value = suite.put(&ada, lamp, 1).await.json().await.unwrap();
+    let line = cart["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["product_id"] == lamp.to_string())
+        .cloned()
+        .unwrap();
+    assert_eq!((line["name"].as_str(), line["unit_price_cents"].as_i64()), (Some("Walnut lamp"), Some(4500)));
 }

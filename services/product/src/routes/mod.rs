@@ -1,6 +1,7 @@
 //! HTTP only: extract, call, map.
 
 mod catalogue;
+mod import;
 mod search;
 
 use axum::Router;
@@ -23,6 +24,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(catalogue::create, search::search))
         .routes(routes!(catalogue::get, catalogue::replace, catalogue::delete))
+        .routes(routes!(import::import))
 }
 
 /// The product service's OpenAPI 3.1 document.

@@ -24,7 +24,7 @@ pub(crate) struct Product {
     pub(crate) updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, sku, name, description, price_cents, currency, stock, category, version, created_at, updated_at";
 
 pub(crate) async fn insert(
