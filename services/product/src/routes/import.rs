@@ -35,6 +35,7 @@ const NDJSON: &str = "application/x-ndjson";
     request_body(content = String, content_type = "application/x-ndjson", description = "One product per line; at most 64 KiB per line and 1 GiB in all"),
     responses(
         (status = 200, description = "Counts, and the first 100 rejected lines with their numbers and reasons", body = Report),
+        (status = 400, description = "The body broke off; the detail says how many lines were applied before", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over 1 GiB; the detail says how many lines were applied before", body = Problem, content_type = "application/problem+json"),
