@@ -52,7 +52,7 @@ drop_bench_system() {
 # Starts the benchmarks' release `shopper` on ports 18081-18085 against the scratch schemas and the
 # bench.* exchange and queues, with the extra settings given as NAME=value arguments, and waits
 # until every service is ready. Sets $system (its pid) and a trap that stops it and drops what it
-# made when the script exits.
+# made when the script exits, and removes $BENCH_SCRATCH (a scratch folder) if the script set one.
 start_bench_system() { # [NAME=value ...]
   drop_bench_system
   env AUTH_PORT=18081 USER_PORT=18082 PRODUCT_PORT=18083 ORDER_PORT=18084 MAILER_PORT=18085 \
@@ -61,7 +61,7 @@ start_bench_system() { # [NAME=value ...]
     AMQP_EXCHANGE=bench.events AMQP_QUEUE_PREFIX=bench. AUTH_JWKS_URL=http://127.0.0.1:18081/.well-known/jwks.json \
     AUTH_RATE_LIMIT=off RUST_LOG=warn "$@" "$CARGO_TARGET_DIR/release/shopper" >/tmp/shopper-bench.log 2>&1 &
   system=$!
-  trap 'kill $system 2>/dev/null || true; wait $system 2>/dev/null || true; drop_bench_system' EXIT
+  trap 'kill $system 2>/dev/null || true; wait $system 2>/dev/null || true; drop_bench_system; rm -rf "${BENCH_SCRATCH:-/nonexistent}"' EXIT
   local port
   for port in 18081 18082 18083 18084 18085; do
     for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done

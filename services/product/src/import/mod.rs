@@ -19,6 +19,7 @@ use common::{AppError, db, http::decode_json};
 use events::{ProductUpdated, ProductsImported};
 use messaging::Outbox;
 use serde::Serialize;
+use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -78,6 +79,21 @@ impl Report {
             self.rejections.push(Rejection { line, errors });
         }
     }
+
+    /// The reader's report (lines that did not parse) with the writer's (what the batches did,
+    /// and the lines they refused): the first rejected lines of both, in line order.
+    fn merge(mut self, written: Report) -> Report {
+        self.rejections.extend(written.rejections);
+        self.rejections.sort_by_key(|r| r.line);
+        self.rejections.truncate(LISTED_REJECTIONS);
+        Report {
+            created: written.created,
+            updated: written.updated,
+            unchanged: written.unchanged,
+            rejected: self.rejected + written.rejected,
+            rejections: self.rejections,
+        }
+    }
 }
 
 /// How an import ended early; what it applied before stays applied.
@@ -93,19 +109,37 @@ impl From<AppError> for Stopped {
     }
 }
 
-/// Reads `lines` to their end and applies them.
+/// Reads `lines` to their end and applies them. Reading and parsing go on while the previous
+/// batch is written (two futures of one task, so nothing outlives the request): the database's
+/// work overlaps the parsing instead of following it.
 pub(crate) async fn run(state: &AppState, mut lines: Lines) -> Result<Report, Stopped> {
+    let (batches, mut received) = mpsc::channel::<Vec<(u64, ProductSpec)>>(1);
+    let writing = async move {
+        let mut written = Report::default();
+        while let Some(batch) = received.recv().await {
+            apply(state, &batch, &mut written).await?;
+        }
+        Ok::<_, AppError>(written)
+    };
+    let ((read, cut), written) = tokio::join!(read(&mut lines, batches), writing);
+    let report = read.merge(written?);
+    match cut {
+        Some(cut) => Err(Stopped::Cut(cut, report)),
+        None => Ok(report),
+    }
+}
+
+/// Parses every line, sending the valid ones on in batches; counts the rest. Stops early at a
+/// cut (the lines before it are still sent) or when the writer has stopped.
+async fn read(lines: &mut Lines, batches: mpsc::Sender<Vec<(u64, ProductSpec)>>) -> (Report, Option<Cut>) {
     let line_bytes = lines.line_bytes();
     let mut report = Report::default();
     let mut batch = Batch::default();
-    loop {
+    let cut = loop {
         let line = match lines.next().await {
             Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(cut) => {
-                apply(state, &mut batch, &mut report).await?;
-                return Err(Stopped::Cut(cut, report));
-            }
+            Ok(None) => break None,
+            Err(cut) => break Some(cut),
         };
         let (number, spec) = match parse(line, line_bytes) {
             Ok(parsed) => parsed,
@@ -114,17 +148,18 @@ pub(crate) async fn run(state: &AppState, mut lines: Lines) -> Result<Report, St
                 continue;
             }
         };
-        if batch.skus.contains(&spec.sku) {
-            // The same sku twice in one batch: the later line applies to what the first made.
-            apply(state, &mut batch, &mut report).await?;
+        // The same sku twice in one batch: the later line applies to what the first made.
+        let full = batch.skus.contains(&spec.sku) || batch.lines.len() == BATCH_LINES;
+        if full && batches.send(batch.take()).await.is_err() {
+            return (report, None);
         }
         batch.push(number, spec);
-        if batch.lines.len() == BATCH_LINES {
-            apply(state, &mut batch, &mut report).await?;
-        }
+    };
+    if !batch.lines.is_empty() {
+        // A writer that has stopped has its own error to tell.
+        let _ = batches.send(batch.take()).await;
     }
-    apply(state, &mut batch, &mut report).await?;
-    Ok(report)
+    (report, cut)
 }
 
 fn parse(line: Line, line_bytes: usize) -> Result<(u64, ProductSpec), (u64, Vec<LineError>)> {
@@ -164,16 +199,18 @@ impl Batch {
         self.skus.insert(spec.sku.clone());
         self.lines.push((number, spec));
     }
+
+    fn take(&mut self) -> Vec<(u64, ProductSpec)> {
+        self.skus.clear();
+        std::mem::take(&mut self.lines)
+    }
 }
 
-/// Applies `batch` (and empties it), retrying a batch that lost a race.
-async fn apply(state: &AppState, batch: &mut Batch, report: &mut Report) -> Result<(), AppError> {
-    if batch.lines.is_empty() {
-        return Ok(());
-    }
+/// Applies one batch, retrying it when it lost a race.
+async fn apply(state: &AppState, batch: &[(u64, ProductSpec)], report: &mut Report) -> Result<(), AppError> {
     let mut attempt = 1;
     let outcome = loop {
-        match apply_once(state, &batch.lines).await {
+        match apply_once(state, batch).await {
             Err(error) if attempt < BATCH_ATTEMPTS && error.downcast_ref().is_some_and(db::is_retryable) => {
                 attempt += 1;
             }
@@ -186,8 +223,6 @@ async fn apply(state: &AppState, batch: &mut Batch, report: &mut Report) -> Resu
     for (line, message) in outcome.refused {
         report.reject(line, vec![LineError { field: Some("sku".into()), message: message.into() }]);
     }
-    batch.lines.clear();
-    batch.skus.clear();
     Ok(())
 }
 
