@@ -6,7 +6,8 @@
 #
 # Starts the five release binaries, each its own process, on ports 18081-18085 against scratch
 # schemas (shopper_*_bench) and their own exchange and queues on the local MySQL/MariaDB and
-# RabbitMQ, seeds one product and one customer, and measures with wrk (Debian package `wrk`) and
+# RabbitMQ, seeds 1,000 products (through the import) and one customer, and measures with wrk
+# (Debian package `wrk`; the product read draws one of the 1,000 at random per request) and
 # sysbench (Debian package `sysbench`), installing them when missing. Writes the reads section of
 # docs/BENCHMARKS.md.
 set -euo pipefail
@@ -54,8 +55,18 @@ done
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 admin=$(curl -fsS localhost:18081/auth/login -H 'content-type: application/json' \
   -d '{"email":"bench-admin@shop.example","password":"bench admin password"}' | json '["access_token"]')
-product=$(curl -fsS localhost:18083/product -H 'content-type: application/json' -H "authorization: Bearer $admin" \
-  -d '{"sku":"READ-1","name":"Walnut desk lamp","description":"A lamp for reading benchmarks","price_cents":4500,"stock":10,"category":"lighting"}' | json '["id"]')
+# 1,000 products, loaded as a merchant would; their ids for wrk to draw from.
+python3 -c '
+import json
+for i in range(1000):
+    print(json.dumps({"sku": f"READ-{i}", "name": f"Walnut desk lamp {i}", "description": "A lamp for reading benchmarks",
+                      "price_cents": 4500 + i, "stock": 10, "category": "lighting"}))' |
+  curl -fsS localhost:18083/product/import -H 'content-type: application/x-ndjson' -H "authorization: Bearer $admin" \
+    --data-binary @- >/dev/null
+export PRODUCT_IDS=/tmp/bench-product-ids.txt
+"${MYSQL[@]}" shopper_product_bench -e "SELECT LOWER(CONCAT_WS('-', SUBSTR(HEX(id), 1, 8), SUBSTR(HEX(id), 9, 4),
+  SUBSTR(HEX(id), 13, 4), SUBSTR(HEX(id), 17, 4), SUBSTR(HEX(id), 21))) FROM products" >"$PRODUCT_IDS"
+product=$(head -1 "$PRODUCT_IDS")
 export LOGIN_EMAIL=reader@shop.example LOGIN_PASSWORD="reader password 1"
 user=$(curl -fsS localhost:18081/auth/register -H 'content-type: application/json' \
   -d "{\"email\":\"$LOGIN_EMAIL\",\"password\":\"$LOGIN_PASSWORD\",\"name\":\"Bench Reader\"}" | json '["id"]')
@@ -99,7 +110,7 @@ commands() {
 
 read -r executes_before pings_before <<<"$(commands)"
 service_cpu=$(cpu_ms "${PIDS[product]}") db_cpu=$(cpu_ms "$MARIADB_PID")
-product_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18083/product/$product")
+product_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua)
 read -r product_cpu product_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[product]}" "$(cut -d' ' -f6 <<<"$product_read")")"
 read -r executes_after pings_after <<<"$(commands)"
 product_requests=$(cut -d' ' -f6 <<<"$product_read")
@@ -134,7 +145,7 @@ echo "  reads $during; logins $login"
 echo "MariaDB point selects (sysbench)"
 "${MYSQL[@]}" -e "CREATE DATABASE sbtest_bench"
 SYSBENCH=(sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-user=root --mysql-db=sbtest_bench
-  --tables=1 --table-size=100000 --db-ps-mode=auto)
+  --tables=1 --table-size=10000 --db-ps-mode=auto)
 "${SYSBENCH[@]}" prepare >/dev/null
 db_cpu=$(cpu_ms "$MARIADB_PID")
 point_selects=$("${SYSBENCH[@]}" --threads="$CONNECTIONS" --time="${DURATION%s}" --percentile=99 run)
@@ -164,9 +175,9 @@ read -r _ during_p99 _ _ _ <<<"$during"
   echo
   echo "| scenario | connections | requests/s | p50 | p99 | p99.9 | errors |"
   echo "|---|---|---|---|---|---|---|"
-  row "\`GET /product/{id}\`" "$CONNECTIONS" "$product_read"
+  row "\`GET /product/{id}\`, 1,000 products at random" "$CONNECTIONS" "$product_read"
   row "\`GET /user/{id}\` (bearer token)" "$CONNECTIONS" "$user_read"
-  echo "| MariaDB \`oltp_point_select\` (sysbench) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | |"
+  echo "| MariaDB \`oltp_point_select\` (sysbench, 10,000 rows) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | |"
   row "\`GET /product/{id}\` alone" "$half" "$alone"
   row "\`GET /product/{id}\` during sign-ins" "$half" "$during"
   row "\`POST /auth/login\` saturated (argon2)" "$half" "$login"

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod expiring;
 pub mod fd_limit;
 pub mod http;
 pub mod idempotency;

@@ -90,6 +90,7 @@ pub(crate) async fn replace(
     let product = products::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     Outbox::stage(&mut tx, &updated(&product)).await?;
     state.outbox.commit(tx).await?;
+    state.cache.forget(id);
     Ok(product)
 }
 
@@ -100,6 +101,7 @@ pub(crate) async fn withdraw(state: &AppState, id: Uuid) -> Result<(), AppError>
     products::soft_delete(&mut *tx, id, Utc::now()).await?;
     Outbox::stage(&mut tx, &ProductDeleted { product_id: id }).await?;
     state.outbox.commit(tx).await?;
+    state.cache.forget(id);
     Ok(())
 }
 

@@ -9,6 +9,9 @@ pub struct ProductSettings {
     /// `PRODUCT_IMPORT_MAX_BYTES` (1 GiB): the largest body `POST /product/import` reads; the
     /// 1 MiB limit of every other body does not apply to it.
     pub import_max_bytes: u64,
+    /// `PRODUCT_READ_CACHE_ENTRIES` (10000): products each replica keeps rendered for
+    /// `GET /product/{id}`; 0 turns the read cache off.
+    pub read_cache_entries: usize,
 }
 
 /// A million products of about a kilobyte each, with room to spare.
@@ -20,6 +23,7 @@ impl FromEnv for ProductSettings {
         if import_max_bytes == 0 {
             return Err(ConfigError::invalid("PRODUCT_IMPORT_MAX_BYTES", "must be at least 1"));
         }
-        Ok(Self { import_max_bytes })
+        let read_cache_entries = env.parse_or("PRODUCT_READ_CACHE_ENTRIES", 10_000)?;
+        Ok(Self { import_max_bytes, read_cache_entries })
     }
 }

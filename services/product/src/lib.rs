@@ -5,6 +5,7 @@ mod catalogue;
 mod config;
 mod domain;
 mod import;
+mod read_cache;
 mod routes;
 mod startup;
 mod state;

@@ -6,6 +6,7 @@ use sqlx::migrate::Migrator;
 
 use crate::{
     config::ProductSettings,
+    read_cache::{ChangeFollower, ReadCache},
     routes,
     state::AppState,
     subscriptions::{self, StockKeeper},
@@ -27,7 +28,9 @@ impl runtime::Service for ProductService {
 
     async fn assemble(parts: Parts<'_>, settings: ProductSettings) -> anyhow::Result<Assembly<StockKeeper>> {
         let verifier = parts.jwks_verifier()?;
-        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier, settings };
-        Ok(Assembly::new(routes::router(state), StockKeeper))
+        let cache = ReadCache::new(settings.read_cache_entries);
+        let follower = ChangeFollower { pool: parts.pool.clone(), cache: cache.clone() };
+        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier, settings, cache };
+        Ok(Assembly::new(routes::router(state), StockKeeper).with_task(|stop| follower.run(stop)))
     }
 }

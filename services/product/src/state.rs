@@ -5,7 +5,7 @@ use common::jwt::TokenVerifier;
 use messaging::Outbox;
 use sqlx::MySqlPool;
 
-use crate::config::ProductSettings;
+use crate::{config::ProductSettings, read_cache::ReadCache};
 
 /// What every handler may reach.
 #[derive(Clone)]
@@ -14,6 +14,7 @@ pub(crate) struct AppState {
     pub(crate) outbox: Outbox,
     pub(crate) verifier: Arc<TokenVerifier>,
     pub(crate) settings: ProductSettings,
+    pub(crate) cache: ReadCache,
 }
 
 impl FromRef<AppState> for Arc<TokenVerifier> {

@@ -62,6 +62,20 @@ pub(crate) async fn find(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<Option<
     .await
 }
 
+/// The products changed at or after `since` (deleted ones too), with their versions: at most
+/// `limit`, the oldest changes first.
+pub(crate) async fn changed_since(
+    db: impl MySqlExecutor<'_>,
+    since: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, version FROM products WHERE updated_at >= ? ORDER BY updated_at LIMIT ?")
+        .bind(since)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
 /// The same, locked until the transaction ends.
 pub(crate) async fn lock(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

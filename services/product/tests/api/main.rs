@@ -4,3 +4,4 @@
 
 mod catalogue;
 mod import;
+mod read_cache;
