@@ -30,16 +30,8 @@ async fn a_change_through_one_replica_is_read_through_the_other_within_a_second_
     let second = first.run.spawn_with::<ProductService>(&settings).await;
     let (client, admin) = (Client::new(), first.admin());
 
-    let created: Value = client
-        .post(first.service.url("/product"))
-        .bearer_auth(&admin)
-        .json(&lamp(4000))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let creating = client.post(first.service.url("/product")).bearer_auth(&admin).json(&lamp(4000));
+    let created: Value = creating.send().await.unwrap().json().await.unwrap();
     let path = format!("/product/{}", created["id"].as_str().unwrap());
     let (old_tag, held) = read(&client, &second.url(&path)).await;
     assert_eq!(held["price_cents"], 4000);
