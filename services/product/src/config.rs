@@ -9,10 +9,13 @@ pub struct ProductSettings {
     /// `PRODUCT_IMPORT_MAX_BYTES` (1 GiB): the largest body `POST /product/import` reads; the
     /// 1 MiB limit of every other body does not apply to it.
     pub import_max_bytes: u64,
-    /// `PRODUCT_READ_CACHE_ENTRIES` (10000): products each replica keeps rendered for
-    /// `GET /product/{id}`; 0 turns the read cache off.
+    /// `PRODUCT_READ_CACHE_ENTRIES` (10000, at most 1000000): products each replica keeps
+    /// rendered for `GET /product/{id}`; 0 turns the read cache off.
     pub read_cache_entries: usize,
 }
+
+/// The most products a replica keeps rendered: about a gigabyte at a kilobyte each.
+const MAX_READ_CACHE_ENTRIES: usize = 1_000_000;
 
 /// A million products of about a kilobyte each, with room to spare.
 const DEFAULT_IMPORT_MAX_BYTES: u64 = 1 << 30;
@@ -24,6 +27,24 @@ impl FromEnv for ProductSettings {
             return Err(ConfigError::invalid("PRODUCT_IMPORT_MAX_BYTES", "must be at least 1"));
         }
         let read_cache_entries = env.parse_or("PRODUCT_READ_CACHE_ENTRIES", 10_000)?;
+        if read_cache_entries > MAX_READ_CACHE_ENTRIES {
+            return Err(ConfigError::invalid("PRODUCT_READ_CACHE_ENTRIES", "must be at most 1000000"));
+        }
         Ok(Self { import_max_bytes, read_cache_entries })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_checked_where_they_are_read() {
+        let defaults = ProductSettings::from_env(&Env::from_pairs([])).unwrap();
+        assert_eq!((defaults.import_max_bytes, defaults.read_cache_entries), (1 << 30, 10_000));
+        for (name, value) in [("PRODUCT_IMPORT_MAX_BYTES", "0"), ("PRODUCT_READ_CACHE_ENTRIES", "1000001")] {
+            let error = ProductSettings::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
+            assert_eq!(error.name, name);
+        }
     }
 }
