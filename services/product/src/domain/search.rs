@@ -6,7 +6,11 @@ use std::str::FromStr;
 /// token size or on its stopword list are dropped (required, they would match nothing); the
 /// length is capped (a huge query costs seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SearchText(String);
+pub(crate) struct SearchText {
+    query: String,
+    /// The words as sent, spaced once: a product named exactly so ranks first.
+    phrase: String,
+}
 
 /// Longest query accepted as sent.
 pub(crate) const MAX_QUERY_CHARS: usize = 500;
@@ -35,12 +39,18 @@ impl SearchText {
         if words.is_empty() {
             return Err("must contain a word of three or more letters or digits");
         }
-        Ok(Self(words.join(" ")))
+        let phrase = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok(Self { query: words.join(" "), phrase })
     }
 
     /// The boolean-mode query.
     pub(crate) fn as_str(&self) -> &str {
-        &self.0
+        &self.query
+    }
+
+    /// The query as a name (compared as the column's collation compares: case aside).
+    pub(crate) fn phrase(&self) -> &str {
+        &self.phrase
     }
 }
 

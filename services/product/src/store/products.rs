@@ -197,7 +197,9 @@ pub(crate) async fn search(
     }
     match (search.sort, search.text) {
         (Sort::Relevance, Some(text)) => {
-            sql.push(" ORDER BY ");
+            // The product named exactly as asked first: InnoDB scores name and description as one
+            // text, so a description repeating the words would otherwise outrank it.
+            sql.push(" ORDER BY name = ").push_bind(text.phrase().to_owned()).push(" DESC, ");
             push_match(&mut sql, text);
             sql.push(" DESC, id ASC");
         }

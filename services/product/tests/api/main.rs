@@ -5,3 +5,4 @@
 mod catalogue;
 mod import;
 mod read_cache;
+mod relevance;
