@@ -17,15 +17,8 @@ async fn searching_a_products_exact_name_finds_it_first() {
     ];
     let body: Vec<String> = lines.iter().map(Value::to_string).collect();
     let import = Client::new().post(solo.service.url("/product/import")).bearer_auth(solo.admin());
-    let answer: Value = import
-        .header("content-type", "application/x-ndjson")
-        .body(body.join("\n"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sent = import.header("content-type", "application/x-ndjson").body(body.join("\n"));
+    let answer: Value = sent.send().await.unwrap().json().await.unwrap();
     assert_eq!(answer["created"], 3, "{answer}");
 
     for query in ["walnut desk lamp", "Walnut  Desk Lamp"] {
