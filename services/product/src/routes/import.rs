@@ -12,6 +12,7 @@ use common::{
 use tokio::time::Instant;
 
 use crate::{
+    domain::ProductInput,
     import::{self, Cut, Limits, Lines, Report, Stopped},
     state::AppState,
 };
@@ -32,7 +33,7 @@ const NDJSON: &str = "application/x-ndjson";
 /// what differs.
 #[utoipa::path(
     post, path = "/product/import", tag = "product", security(("bearer" = [])),
-    request_body(content = String, content_type = "application/x-ndjson", description = "One product per line; at most 64 KiB per line and 1 GiB in all"),
+    request_body(content = Vec<ProductInput>, content_type = "application/x-ndjson", description = "One product per line (NDJSON: each item of this array as one line of JSON); at most 64 KiB per line and `PRODUCT_IMPORT_MAX_BYTES` (1 GiB) in all"),
     responses(
         (status = 200, description = "Counts, and the first 100 rejected lines with their numbers and reasons", body = Report),
         (status = 400, description = "The body broke off; the detail says how many lines were applied before", body = Problem, content_type = "application/problem+json"),
