@@ -22,7 +22,6 @@ export SHOPPER_ADMIN_EMAIL=bench-admin@shop.example SHOPPER_ADMIN_PASSWORD="benc
 export STRIPE_WEBHOOK_SECRET=whsec_bench
 start_bench_system PAYMENT_PROVIDER=stripe STRIPE_BASE_URL=http://127.0.0.1:18090 STRIPE_API_KEY=sk_test_bench
 drive() { python3 bench/checkout.py --customers "$CONCURRENCY" "$@" | tail -1; }
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 row() { # scenario load result
   local r=$3
   echo "| $1 | $2 | $(field "$r" checkouts) | $(field "$r" paid) | $(field "$r" errors) | $(field "$r" checkouts_per_sec) | $(field "$r" p50_ms) ms | $(field "$r" p99_ms) ms | $(field "$r" max_ms) ms | $(field "$r" polls) |"

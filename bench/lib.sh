@@ -30,6 +30,9 @@ wrk_result() {
   awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
 }
 
+# The value of NAME=value field $2 in the one-line result $1 of a load driver.
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
 machine_line() {
   local cpu
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')

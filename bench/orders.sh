@@ -21,7 +21,6 @@ cargo build --release --locked -p shopper -p bench
 export SHOPPER_ADMIN_EMAIL=bench-admin@shop.example SHOPPER_ADMIN_PASSWORD="bench admin password"
 start_bench_system
 drive() { "$CARGO_TARGET_DIR/release/shopper-bench" orders "$@" | tail -1; }
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 row() { # scenario load result
   local r=$3
   echo "| $1 | $2 | $(field "$r" orders) | $(field "$r" confirmed) | $(field "$r" rejected) | $(field "$r" stuck) | $(field "$r" errors) | $(field "$r" orders_per_sec) | $(field "$r" p50_ms) ms | $(field "$r" p99_ms) ms | $(field "$r" p999_ms) ms | $(field "$r" max_ms) ms | $(field "$r" exact) |"
