@@ -35,6 +35,10 @@ impl<K: Eq + Hash + Clone, V: Clone> ExpiringCache<K, V> {
         self.entries.insert(key, (Instant::now(), value));
     }
 
+    pub fn remove(&self, key: &K) {
+        self.entries.remove(key);
+    }
+
     /// Removes `key`'s entry if `stale` says so of its value.
     pub fn remove_if(&self, key: &K, stale: impl FnOnce(&V) -> bool) {
         if let Some((_, value)) = self.entries.get(key)

@@ -75,7 +75,7 @@ impl ReadCache {
     /// Drops what is held of `id`, whatever its version (this replica just changed it).
     pub(crate) fn forget(&self, id: Uuid) {
         if let Some(entries) = &self.0 {
-            entries.remove_if(&id, |_| true);
+            entries.remove(&id);
         }
     }
 
