@@ -56,6 +56,7 @@ async fn insert(
     let product = products::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     Outbox::stage(&mut tx, &created(&product)).await?;
     state.outbox.commit(tx).await?;
+    state.search.nudge();
     Ok(Some(product))
 }
 
@@ -91,6 +92,7 @@ pub(crate) async fn replace(
     Outbox::stage(&mut tx, &updated(&product)).await?;
     state.outbox.commit(tx).await?;
     state.cache.forget(id);
+    state.search.nudge();
     Ok(product)
 }
 
@@ -102,6 +104,7 @@ pub(crate) async fn withdraw(state: &AppState, id: Uuid) -> Result<(), AppError>
     Outbox::stage(&mut tx, &ProductDeleted { product_id: id }).await?;
     state.outbox.commit(tx).await?;
     state.cache.forget(id);
+    state.search.nudge();
     Ok(())
 }
 

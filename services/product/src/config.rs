@@ -12,6 +12,9 @@ pub struct ProductSettings {
     /// `PRODUCT_READ_CACHE_ENTRIES` (10000, at most 1000000): products each replica keeps
     /// rendered for `GET /product/{id}`; 0 turns the read cache off.
     pub read_cache_entries: usize,
+    /// `PRODUCT_SEARCH_INDEX` (true): whether each replica keeps a search index in memory;
+    /// false sends every search to the table's FULLTEXT index.
+    pub search_index: bool,
 }
 
 /// The most products a replica keeps rendered: about a gigabyte at a kilobyte each.
@@ -30,7 +33,8 @@ impl FromEnv for ProductSettings {
         if read_cache_entries > MAX_READ_CACHE_ENTRIES {
             return Err(ConfigError::invalid("PRODUCT_READ_CACHE_ENTRIES", "must be at most 1000000"));
         }
-        Ok(Self { import_max_bytes, read_cache_entries })
+        let search_index = env.parse_or("PRODUCT_SEARCH_INDEX", true)?;
+        Ok(Self { import_max_bytes, read_cache_entries, search_index })
     }
 }
 
@@ -42,6 +46,7 @@ mod tests {
     fn limits_are_checked_where_they_are_read() {
         let defaults = ProductSettings::from_env(&Env::from_pairs([])).unwrap();
         assert_eq!((defaults.import_max_bytes, defaults.read_cache_entries), (1 << 30, 10_000));
+        assert!(defaults.search_index);
         for (name, value) in [("PRODUCT_IMPORT_MAX_BYTES", "0"), ("PRODUCT_READ_CACHE_ENTRIES", "1000001")] {
             let error = ProductSettings::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
             assert_eq!(error.name, name);

@@ -7,6 +7,7 @@ mod domain;
 mod import;
 mod read_cache;
 mod routes;
+mod search_index;
 mod startup;
 mod state;
 mod store;

@@ -8,6 +8,7 @@ use crate::{
     config::ProductSettings,
     read_cache::{ChangeFollower, ReadCache},
     routes,
+    search_index::{IndexFollower, SearchIndex},
     state::AppState,
     subscriptions::{self, StockKeeper},
 };
@@ -30,7 +31,11 @@ impl runtime::Service for ProductService {
         let verifier = parts.jwks_verifier()?;
         let cache = ReadCache::new(settings.read_cache_entries);
         let follower = ChangeFollower { pool: parts.pool.clone(), cache: cache.clone() };
-        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier, settings, cache };
-        Ok(Assembly::new(routes::router(state), StockKeeper).with_task(|stop| follower.run(stop)))
+        let search = SearchIndex::new(settings.search_index);
+        let indexer = IndexFollower { pool: parts.pool.clone(), index: search.clone() };
+        let state = AppState { pool: parts.pool, outbox: parts.outbox, verifier, settings, cache, search };
+        Ok(Assembly::new(routes::router(state), StockKeeper)
+            .with_task(|stop| follower.run(stop))
+            .with_task(|stop| indexer.run(stop)))
     }
 }

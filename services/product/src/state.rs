@@ -5,7 +5,7 @@ use common::jwt::TokenVerifier;
 use messaging::Outbox;
 use sqlx::MySqlPool;
 
-use crate::{config::ProductSettings, read_cache::ReadCache};
+use crate::{config::ProductSettings, read_cache::ReadCache, search_index::SearchIndex};
 
 /// What every handler may reach.
 #[derive(Clone)]
@@ -15,6 +15,7 @@ pub(crate) struct AppState {
     pub(crate) verifier: Arc<TokenVerifier>,
     pub(crate) settings: ProductSettings,
     pub(crate) cache: ReadCache,
+    pub(crate) search: SearchIndex,
 }
 
 impl FromRef<AppState> for Arc<TokenVerifier> {

@@ -152,7 +152,13 @@ async fn search_finds_words_filters_sorts_and_pages_through_everything_once() {
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json::<Value>().await.unwrap()
     };
-    let found = get("/product?q=reading".into()).await;
+    // Search follows the catalogue within a second.
+    let found = testkit::eventually_some("search finds the lamp and every mug", || async {
+        let mugs = get("/product?q=coffee&limit=100".into()).await["items"].as_array().unwrap().len();
+        let found = get("/product?q=reading".into()).await;
+        (mugs == 12 && !found["items"].as_array().unwrap().is_empty()).then_some(found)
+    })
+    .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     assert_eq!(found["items"][0]["sku"], "LAMP-1");
     assert_eq!(get("/product?category=office".into()).await["items"].as_array().unwrap().len(), 1);
@@ -271,6 +277,16 @@ async fn an_idempotency_key_returns_the_first_product_and_creates_no_second() {
     let (status, _) = post("has a space", mug("KEY-3")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Search follows the catalogue in the order of its changes: once a product made after all of
+    // the above is found, so is whatever they made.
+    let teapot = json!({"sku": "TEA-1", "name": "Teapot", "description": "Cast iron.", "price_cents": 3000, "stock": 1, "category": "kitchen"});
+    create(&stack, &admin, teapot).await;
+    testkit::eventually("search finds the product made last", || async {
+        let page: Value =
+            stack.product_call(Method::GET, "/product?q=teapot", None, None).await.json().await.unwrap();
+        !page["items"].as_array().unwrap().is_empty()
+    })
+    .await;
     let page: Value =
         stack.product_call(Method::GET, "/product?q=mug&limit=100", None, None).await.json().await.unwrap();
     let skus: Vec<&str> =

@@ -7,6 +7,9 @@ use std::str::FromStr;
 /// length is capped (a huge query costs seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SearchText {
+    /// The words, lowercased, in the order sent.
+    words: Vec<String>,
+    /// The boolean-mode query: `+word*` for each.
     query: String,
     /// The words as sent, spaced once: a product named exactly so ranks first.
     phrase: String,
@@ -34,13 +37,18 @@ impl SearchText {
             .map(str::to_lowercase)
             .filter(|w| w.chars().count() >= MIN_WORD_CHARS && !STOPWORDS.contains(&w.as_str()))
             .take(MAX_WORDS)
-            .map(|w| format!("+{w}*"))
             .collect();
         if words.is_empty() {
             return Err("must contain a word of three or more letters or digits");
         }
+        let query = words.iter().map(|w| format!("+{w}*")).collect::<Vec<_>>().join(" ");
         let phrase = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        Ok(Self { query: words.join(" "), phrase })
+        Ok(Self { words, query, phrase })
+    }
+
+    /// The words to find, each required, each also as the start of a longer word.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
     }
 
     /// The boolean-mode query.

@@ -129,7 +129,18 @@ pub(crate) async fn search(
         after: request.after().copied(),
         limit: request.fetch(),
     };
-    let rows = products::search(&state.pool, query).await?;
+    let rows = match state.search.search(&query).await.map_err(AppError::Internal)? {
+        Some(ids) => {
+            let mut rows: Vec<Product> = products::in_order(&state.pool, &ids)
+                .await?
+                .into_iter()
+                .filter(|p| query.admits(p))
+                .collect();
+            rows.truncate(query.limit as usize);
+            rows
+        }
+        None => products::search(&state.pool, query).await?,
+    };
     let Page { items, next_cursor } = request.page(rows, |last| match sort {
         Sort::Relevance => {
             let skipped = match request.after() {

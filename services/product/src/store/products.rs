@@ -62,6 +62,19 @@ pub(crate) async fn find(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<Option<
     .await
 }
 
+/// These live products, in the order of `ids` (missing and deleted ones left out).
+pub(crate) async fn in_order(db: impl MySqlExecutor<'_>, ids: &[Uuid]) -> Result<Vec<Product>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql =
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM products WHERE deleted_at IS NULL AND id IN "));
+    super::push_ids(&mut sql, ids);
+    let mut found: std::collections::HashMap<Uuid, Product> =
+        sql.build_query_as::<Product>().fetch_all(db).await?.into_iter().map(|p| (p.id, p)).collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
 /// The products changed at or after `since` (deleted ones too), with their versions: at most
 /// `limit`, the oldest changes first.
 pub(crate) async fn changed_since(
@@ -151,6 +164,16 @@ pub(crate) struct Search<'a> {
     pub(crate) sort: Sort,
     pub(crate) after: Option<After>,
     pub(crate) limit: u32,
+}
+
+impl Search<'_> {
+    /// Whether `product` passes the filters (not the words): what an index a moment behind the
+    /// table found is checked again against the rows themselves.
+    pub(crate) fn admits(&self, product: &Product) -> bool {
+        self.category.is_none_or(|c| c == product.category)
+            && self.min_price_cents.is_none_or(|min| product.price_cents >= min)
+            && self.max_price_cents.is_none_or(|max| product.price_cents <= max)
+    }
 }
 
 fn push_match(sql: &mut QueryBuilder<MySql>, text: &SearchText) {

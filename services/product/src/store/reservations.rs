@@ -26,13 +26,10 @@ pub(crate) async fn lock_products(
         return Ok(Vec::new());
     }
     let mut sql = QueryBuilder::new(
-        "SELECT id, name, price_cents, currency, stock, deleted_at IS NOT NULL AS deleted FROM products WHERE id IN (",
+        "SELECT id, name, price_cents, currency, stock, deleted_at IS NOT NULL AS deleted FROM products WHERE id IN ",
     );
-    let mut list = sql.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    list.push_unseparated(") ORDER BY id FOR UPDATE");
+    super::push_ids(&mut sql, ids);
+    sql.push(" ORDER BY id FOR UPDATE");
     sql.build_query_as().fetch_all(db).await
 }
 

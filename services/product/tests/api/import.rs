@@ -17,11 +17,14 @@ fn line(sku: &str, price_cents: i64) -> String {
         .to_string()
 }
 
+/// Found by search (which follows the catalogue within a second), read as it is now.
 async fn product_by_sku(solo: &Solo, sku: &str) -> Value {
     let url = solo.service.url(&format!("/product?q={sku}"));
-    let page: Value = Client::new().get(url).send().await.unwrap().json().await.unwrap();
-    let found = page["items"].as_array().unwrap().iter().find(|p| p["sku"] == sku).cloned();
-    found.unwrap_or_else(|| panic!("{sku} is in the catalogue: {page}"))
+    testkit::eventually_some(&format!("search finds {sku}"), || async {
+        let page: Value = Client::new().get(&url).send().await.unwrap().json().await.unwrap();
+        page["items"].as_array().unwrap().iter().find(|p| p["sku"] == sku).cloned()
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,3 +6,4 @@ mod catalogue;
 mod import;
 mod read_cache;
 mod relevance;
+mod search_index;
