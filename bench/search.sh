@@ -98,6 +98,7 @@ measure() { # url -> "p50 p99 p99.9 requests/s errors requests"
 results=()
 matches=()
 builds=()
+declare -A broad_p99 broad_rps
 for size in $SIZES; do
   echo "seeding $size products"
   started=$(date +%s)
@@ -109,13 +110,12 @@ for size in $SIZES; do
   built=$(grep -m1 'search index built' "$log")
   seconds=$(python3 -c 'import json, sys; print(round(json.loads(sys.argv[1])["seconds"], 1))' "$built")
   rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
-  builds+=("- at $size products the index was built in $seconds s; resident memory $(rss $indexed) MiB with it, $(rss $table) MiB without")
-  echo "  ${builds[-1]}"
   id=$("${MYSQL[@]}" "$SCHEMA" -e "SELECT LOWER(CONCAT_WS('-', HEX(SUBSTR(id,1,4)), HEX(SUBSTR(id,5,2)), HEX(SUBSTR(id,7,2)), HEX(SUBSTR(id,9,2)), HEX(SUBSTR(id,11,6)))) FROM products WHERE sku = 'SKU-4242'")
   broad=$("${MYSQL[@]}" "$SCHEMA" -e "SELECT COUNT(*) FROM products WHERE MATCH(name, description) AGAINST ('+walnut* +lamp*' IN BOOLEAN MODE)")
   narrow=$("${MYSQL[@]}" "$SCHEMA" -e "SELECT COUNT(*) FROM products WHERE MATCH(name, description) AGAINST ('+maker000106*' IN BOOLEAN MODE)")
   matches+=("- at $size products, \`q=walnut lamp\` matches $broad of them and \`q=maker000106\` matches $narrow")
   # Light to heavy, with a pause between: a heavy run's last queries must not slow the next one.
+  built_rss=$(rss $indexed)
   for scenario in "index|read by id|/product/$id" \
       "index|selective search|/product?q=maker000106" "FULLTEXT|selective search|/product?q=maker000106" \
       "index|broad search|/product?q=walnut+lamp" "FULLTEXT|broad search|/product?q=walnut+lamp" \
@@ -132,7 +132,10 @@ for size in $SIZES; do
     read -r p50 p99 p999 rps errors _ < <(measure "http://127.0.0.1:$port$path")
     echo "  $engine $name: p50 $p50 ms, p99 $p99 ms, $rps req/s, $errors errors"
     results+=("| $size | $name | $engine | \`$path\` | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |")
+    if [ "$engine $name" = "index broad search" ]; then broad_p99[$size]=$p99; broad_rps[$size]=$rps; fi
   done
+  builds+=("- at $size products the index was built in $seconds s; the replica with it was resident in $built_rss MiB then and $(rss $indexed) MiB after the runs, the one without in $(rss $table) MiB")
+  echo "  ${builds[-1]}"
   stop_replicas
 done
 
@@ -149,5 +152,25 @@ done
   echo
   printf '%s\n' "${matches[@]}"
   printf '%s\n' "${builds[@]}"
+  smallest=${SIZES%% *}
+  largest=${SIZES##* }
+  python3 - "$smallest" "$largest" "${broad_p99[$smallest]}" "${broad_p99[$largest]}" "${broad_rps[$largest]}" <<'PY'
+import sys
+small, large, p99_small, p99_large, rps = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
+ratio = p99_large / p99_small
+verdict = lambda ok: "met" if ok else "not met"
+print()
+print(f"Goals, from the index's broad rows of this run: p99 at {large} products within 2x of its p99 at {small}:")
+print(f"{ratio:.2f}x ({p99_large} ms against {p99_small} ms), {verdict(ratio <= 2)}; at least 1,000 searches/s at")
+print(f"32 connections at {large}: {rps:.0f}/s, {verdict(rps >= 1000)}.")
+PY
+  echo
+  echo "What the two engines do with \`q=walnut lamp\`: FULLTEXT (\`MATCH … AGAINST ('+walnut* +lamp*' IN BOOLEAN"
+  echo "MODE)\`) costs MariaDB time in step with the catalogue, whatever the LIMIT, so ten times the products"
+  echo "is about ten times the p99. The index intersects the two words' posting lists in memory, skipping"
+  echo "through them block by block, keeps the page's top by a sort key read from fast fields, and leaves"
+  echo "MariaDB one primary-key read of the page's rows; its cost grows far more slowly than the catalogue."
+  echo "The price is memory (the resident figures above) and the rebuild at each start, during which a"
+  echo "replica answers from FULLTEXT."
 } | write_section search
 "${MYSQL[@]}" -e "DROP DATABASE IF EXISTS $SCHEMA"

@@ -127,7 +127,10 @@ pub(super) struct Indexer {
 impl Indexer {
     pub(super) fn new(shared: &Shared) -> tantivy::Result<Self> {
         let writer = shared.index.writer_with_num_threads(1, WRITER_MEMORY_BYTES)?;
-        let reader = shared.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // Reloaded at once after each commit of ours, and by itself when a background merge has
+        // replaced segments, so the merged-away ones are freed.
+        let reader =
+            shared.index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(Self {
             fields: shared.fields,
             writer: Arc::new(Mutex::new(writer)),

@@ -89,8 +89,10 @@ impl SearchIndex {
             Some(After::Offset { offset }) => offset,
             _ => 0,
         };
-        let query = queries::query(&shared.fields, text, search);
         let searcher = reader.searcher();
+        // Looking the words up in the dictionary is quick; running the query is the work.
+        let query =
+            queries::query(&searcher, &shared.fields, text, search).context("the search index failed")?;
         let (sort, after) = (search.sort, search.after);
         let limit = match sort {
             Sort::Relevance => search.limit,

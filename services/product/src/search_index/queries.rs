@@ -1,16 +1,16 @@
 //! A search as the index answers it: the words and filters as one query, the order as a sort key.
 
-use std::ops::Bound;
+use std::{collections::BTreeSet, ops::Bound};
 
 use tantivy::{
     DocAddress, Score, Searcher, SegmentReader, Term,
     collector::TopDocs,
     query::{BooleanQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, Query, RangeQuery, TermQuery},
-    schema::IndexRecordOption,
+    schema::{Field, IndexRecordOption},
 };
 use uuid::Uuid;
 
-use super::documents::{Fields, ID_HIGH, ID_LOW, PRICE_CENTS, exact_name};
+use super::documents::{Fields, ID_HIGH, ID_LOW, PRICE_CENTS};
 use crate::{
     domain::{SearchText, Sort},
     store::products::{After, Search},
@@ -19,28 +19,22 @@ use crate::{
 /// Added to the score of the product named exactly as asked: above any sum of word scores.
 const EXACT_NAME_SCORE: Score = 1_000_000.0;
 
+/// Longer words a query word may stand for before it is matched as a range of the dictionary.
+const MOST_LONGER_WORDS: usize = 64;
+
 /// The query: every word (as a word, scored, or as the start of a longer one), the filters, and
 /// the exact name as a bonus.
-pub(super) fn query(fields: &Fields, text: &SearchText, search: &Search<'_>) -> Box<dyn Query> {
+pub(super) fn query(
+    searcher: &Searcher,
+    fields: &Fields,
+    text: &SearchText,
+    search: &Search<'_>,
+) -> tantivy::Result<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for word in text.words() {
-        let term = Term::from_field_text(fields.text, word);
-        // The whole word scores by BM25; a longer word it begins only matches (constant score,
-        // as a prefix of InnoDB's boolean mode does not rank either).
-        let as_word = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-        let as_start = ConstScoreQuery::new(Box::new(PhrasePrefixQuery::new(vec![term])), 0.0);
-        clauses.push((
-            Occur::Must,
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Should, Box::new(as_word) as Box<dyn Query>),
-                (Occur::Should, Box::new(as_start)),
-            ])),
-        ));
+        clauses.push((Occur::Must, word_query(searcher, fields, word)?));
     }
-    let named = TermQuery::new(
-        Term::from_field_text(fields.exact_name, &exact_name(text.phrase())),
-        IndexRecordOption::Basic,
-    );
+    let named = TermQuery::new(fields.exact_name_term(text.phrase()), IndexRecordOption::Basic);
     clauses.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(named), EXACT_NAME_SCORE))));
     if let Some(category) = search.category {
         let term = Term::from_field_text(fields.category, category);
@@ -61,7 +55,55 @@ pub(super) fn query(fields: &Fields, text: &SearchText, search: &Search<'_>) -> 
         };
         clauses.push((Occur::Must, Box::new(RangeQuery::new(bound(min), bound(max)))));
     }
-    Box::new(BooleanQuery::new(clauses))
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// One word: the whole word scores by BM25; a longer word it begins only matches (constant score,
+/// as a prefix of InnoDB's boolean mode does not rank either). The longer words are looked up in
+/// the dictionary first, so the usual query is a plain intersection of posting lists, which skips
+/// through them block by block; only a word that begins very many (`abc`) matches a range of it.
+fn word_query(searcher: &Searcher, fields: &Fields, word: &str) -> tantivy::Result<Box<dyn Query>> {
+    let term = Term::from_field_text(fields.text, word);
+    let as_word = Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
+    let longer: Box<dyn Query> = match longer_words(searcher, fields.text, word)? {
+        Some(words) if words.is_empty() => return Ok(as_word),
+        Some(words) => Box::new(BooleanQuery::new_multiterms_query(
+            words.iter().map(|w| Term::from_field_text(fields.text, w)).collect(),
+        )),
+        None => Box::new(PhrasePrefixQuery::new(vec![term])),
+    };
+    Ok(Box::new(BooleanQuery::new(vec![
+        (Occur::Should, as_word as Box<dyn Query>),
+        (Occur::Should, Box::new(ConstScoreQuery::new(longer, 0.0))),
+    ])))
+}
+
+/// The words of `field` that begin with `word` and are longer; `None` when there are too many.
+fn longer_words(searcher: &Searcher, field: Field, word: &str) -> tantivy::Result<Option<BTreeSet<String>>> {
+    let start = word.as_bytes();
+    let mut end = start.to_vec();
+    // UTF-8 has no 0xFF byte, so raising the last byte bounds every word with this prefix.
+    match end.last_mut() {
+        Some(last) if *last < u8::MAX => *last += 1,
+        _ => return Ok(None),
+    }
+    let mut words = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted.terms().range().ge(start).lt(&end).into_stream()?;
+        while stream.advance() {
+            // The analyser wrote text, so every key is UTF-8.
+            if let Ok(longer) = std::str::from_utf8(stream.key())
+                && longer != word
+            {
+                words.insert(longer.to_owned());
+            }
+            if words.len() > MOST_LONGER_WORDS {
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(words))
 }
 
 /// The order of a search as one key, greatest first: the score (relevance only), then one value
