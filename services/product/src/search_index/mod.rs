@@ -170,6 +170,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_word_that_begins_very_many_longer_ones_still_finds_them_all() {
+        let catalogue: Vec<Indexable> =
+            (0..100).map(|i| product(&format!("Abc{i:03} lamp"), "lighting", 100)).collect();
+        let (index, _) = indexed(&catalogue).await;
+        let text = SearchText::parse("abc lamp").unwrap();
+        assert_eq!(found(&index, &search(&text, Sort::Newest, None, 100)).await.len(), 100);
+        let text = SearchText::parse("abc042").unwrap();
+        assert_eq!(found(&index, &search(&text, Sort::Newest, None, 100)).await, [catalogue[42].id]);
+    }
+
+    #[tokio::test]
     async fn the_exact_name_comes_first_then_whole_words_before_longer_ones() {
         let mut wordy = product("Desk lamp", "lighting", 100);
         wordy.description = "walnut desk lamp ".repeat(20);

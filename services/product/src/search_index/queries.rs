@@ -70,7 +70,12 @@ fn word_query(searcher: &Searcher, fields: &Fields, word: &str) -> tantivy::Resu
         Some(words) => Box::new(BooleanQuery::new_multiterms_query(
             words.iter().map(|w| Term::from_field_text(fields.text, w)).collect(),
         )),
-        None => Box::new(PhrasePrefixQuery::new(vec![term])),
+        None => {
+            // Every word it begins, however many (the query's default stops at 50).
+            let mut range = PhrasePrefixQuery::new(vec![term]);
+            range.set_max_expansions(u32::MAX);
+            Box::new(range)
+        }
     };
     Ok(Box::new(BooleanQuery::new(vec![
         (Occur::Should, as_word as Box<dyn Query>),
