@@ -134,7 +134,8 @@ for size in $SIZES; do
     results+=("| $size | $name | $engine | \`$path\` | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |")
     if [ "$engine $name" = "index broad search" ]; then broad_p99[$size]=$p99; broad_rps[$size]=$rps; fi
   done
-  builds+=("- at $size products the index was built in $seconds s; the replica with it was resident in $built_rss MiB then and $(rss $indexed) MiB after the runs, the one without in $(rss $table) MiB")
+  peak=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$indexed/status")
+  builds+=("- at $size products the index was built in $seconds s; the replica with it was resident in $built_rss MiB then and $(rss $indexed) MiB after the runs (peak $peak MiB), the one without in $(rss $table) MiB")
   echo "  ${builds[-1]}"
   stop_replicas
 done

@@ -6,6 +6,7 @@ use common::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
 use crate::{
     domain::{SearchText, Sort},
@@ -129,27 +130,40 @@ pub(crate) async fn search(
         after: request.after().copied(),
         limit: request.fetch(),
     };
-    let rows = match state.search.search(&query).await.map_err(AppError::Internal)? {
-        Some(ids) => {
+    let found = state.search.search(&query).await.unwrap_or_else(|error| {
+        // The table can always answer, more slowly.
+        tracing::warn!(error = format!("{error:#}"), "the search index failed; searching FULLTEXT");
+        None
+    });
+    let (rows, hits) = match found {
+        Some(hits) => {
+            let ids: Vec<Uuid> = hits.iter().map(|hit| hit.id).collect();
             let mut rows: Vec<Product> = products::in_order(&state.pool, &ids)
                 .await?
                 .into_iter()
                 .filter(|p| query.admits(p))
                 .collect();
             rows.truncate(query.limit as usize);
-            rows
+            (rows, hits)
         }
-        None => products::search(&state.pool, query).await?,
+        None => (products::search(&state.pool, query).await?, Vec::new()),
     };
+    // The next page continues the index's order from the last hit shown: after its position
+    // (past any hit the rows no longer admitted) and at its price as indexed.
+    let indexed =
+        |id: Uuid| hits.iter().position(|hit| hit.id == id).map(|at| (at as u32, hits[at].price_cents));
     let Page { items, next_cursor } = request.page(rows, |last| match sort {
         Sort::Relevance => {
             let skipped = match request.after() {
                 Some(After::Offset { offset }) => *offset,
                 _ => 0,
             };
-            After::Offset { offset: skipped + limit }
+            After::Offset { offset: skipped + indexed(last.id).map_or(limit, |(at, _)| at + 1) }
         }
-        Sort::PriceAsc | Sort::PriceDesc => After::Price { price_cents: last.price_cents, id: last.id },
+        Sort::PriceAsc | Sort::PriceDesc => {
+            let price_cents = indexed(last.id).map_or(last.price_cents, |(_, price)| price);
+            After::Price { price_cents, id: last.id }
+        }
         Sort::Newest => After::Id { id: last.id },
     })?;
     Ok(Json(ProductPage { items, next_cursor }))

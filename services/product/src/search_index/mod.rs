@@ -1,23 +1,31 @@
 //! Full-text search from memory: each replica keeps its own index of the catalogue.
 //!
-//! InnoDB's FULLTEXT index scores every product that matches before it returns the best twenty,
-//! so a query of two common words costs time in proportion to the catalogue. Each replica
-//! therefore keeps an inverted index of its own (tantivy, in memory) that finds the top of a
-//! page without scoring the rest (block-max WAND), ordered by the same keys as the table's
-//! `ORDER BY`; the page itself is then read from the table by id, so what a client sees (stock,
-//! price, version) is always the row as it is, and a product deleted a moment ago never shows.
+//! InnoDB's FULLTEXT index costs a query of two common words time in proportion to the
+//! catalogue, whatever the LIMIT (half a second at a million products). Each replica therefore
+//! keeps an inverted index of its own (tantivy, in memory): a search intersects the words' posting
+//! lists, skipping through them block by block, scores the matches and keeps the page's top by
+//! the same keys as the table's `ORDER BY`. The page itself is then read from the table by id, so
+//! what a client sees (stock, price, version) is always the row as it is, and a product deleted a
+//! moment ago never shows.
 //!
 //! How it stays current, and what a replica does meanwhile:
 //! - At start it reads every live product (about 10 s per million on two cores) and answers
 //!   searches from FULLTEXT until that is done: slower, never wrong.
 //! - Then it follows the same change feed as the read cache (`updated_at`, `ix_products_updated`)
-//!   every [`follower::FOLLOW_EVERY`], re-reading the products whose version moved: a change is
-//!   found by search within about a second, whichever replica made it, with or without RabbitMQ,
-//!   and within milliseconds through the replica that made it (it nudges its follower).
-//!   Filters (category, price) are checked again against the rows read, so a price changed a
-//!   moment ago never puts a product on the wrong side of a filter.
+//!   every [`follower::FOLLOW_EVERY`], re-reading the products whose version moved and indexing
+//!   those whose searched fields did (a reservation changes stock only): a change is found within
+//!   about a second, whichever replica made it, with or without RabbitMQ, and within a tenth of a
+//!   second through the replica that made it (`POST`, `PUT` and `DELETE` nudge its follower).
+//!   Every 30 s it also reads the last 90 s again, for a transaction that committed long after
+//!   stamping its change (it waited on locks). Like the read cache, it needs the replicas' clocks
+//!   to agree within a second or two.
+//! - The rows read for a page are checked against the filters again, so a product moved out of
+//!   one a moment ago is dropped (and one of a few extra hits takes its place); one that moved
+//!   into it shows once the index has the change. A page continues from its last hit's position
+//!   and indexed price, so paging neither skips nor repeats while the index catches up.
 //! - Relevance pages by position; past [`DEEPEST_OFFSET`] results it is FULLTEXT's job again
 //!   (an index answers the top of a ranking, not its far end, without holding it all).
+//! - Should the index itself fail, searches go to FULLTEXT while a new one is built.
 //!
 //! `PRODUCT_SEARCH_INDEX=false` turns it off: every search goes to FULLTEXT.
 
@@ -25,26 +33,23 @@ mod documents;
 mod follower;
 mod queries;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use anyhow::Context;
-use tantivy::{Index, IndexReader};
+use tantivy::IndexReader;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
 pub(crate) use follower::IndexFollower;
 
 use self::documents::Fields;
-use crate::{
-    domain::Sort,
-    store::products::{After, Search},
-};
+use crate::store::products::{After, Search};
 
 /// The deepest position a relevance page may start at and still be answered by the index.
 pub(crate) const DEEPEST_OFFSET: u32 = 10_000;
-/// Hits asked for beyond a keyset page, to stand in for hits the rows read no longer admit
-/// (deleted, or moved out of a filter, since the index last looked): the page stays full and its
-/// cursor goes on. Relevance pages by position, so there a stand-in would repeat on the next page.
+/// Hits asked for beyond a page, to stand in for hits the rows read no longer admit (deleted, or
+/// moved out of a filter, since the index last looked): the page stays full and its cursor goes
+/// on from the last hit shown.
 const STAND_INS: u32 = 5;
 
 /// One replica's search index; `None` when turned off.
@@ -52,20 +57,41 @@ const STAND_INS: u32 = 5;
 pub(crate) struct SearchIndex(Option<Arc<Shared>>);
 
 struct Shared {
-    index: Index,
-    fields: Fields,
-    /// Set once the catalogue has been read in full; until then the index answers nothing.
-    reader: OnceLock<IndexReader>,
+    /// The index searches read: none until the catalogue has been read in full, and none again
+    /// while a failed one is rebuilt.
+    current: RwLock<Option<Searching>>,
     /// Rung by this replica's own changes: the follower reads them at once.
     changed: Notify,
 }
 
+impl Shared {
+    fn publish(&self, index: Option<Searching>) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = index;
+    }
+
+    fn current(&self) -> Option<Searching> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// One built index, as searches read it.
+#[derive(Clone)]
+struct Searching {
+    reader: IndexReader,
+    fields: Fields,
+}
+
+/// One hit: the product, and its price as the index holds it, which is where a price-ordered
+/// page continues even if the row's price moved since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub(crate) id: Uuid,
+    pub(crate) price_cents: i64,
+}
+
 impl SearchIndex {
     pub(crate) fn new(enabled: bool) -> Self {
-        Self(enabled.then(|| {
-            let (index, fields) = Fields::create_index();
-            Arc::new(Shared { index, fields, reader: OnceLock::new(), changed: Notify::new() })
-        }))
+        Self(enabled.then(|| Arc::new(Shared { current: RwLock::new(None), changed: Notify::new() })))
     }
 
     /// This replica changed the catalogue: read the change now rather than at the next poll.
@@ -75,13 +101,13 @@ impl SearchIndex {
         }
     }
 
-    /// The ids of the page `search` asks for, in its order (a few more for keyset orders); `None`
-    /// when the index cannot answer it (off, still being built, no words to find, or a relevance page too deep).
-    pub(crate) async fn search(&self, search: &Search<'_>) -> anyhow::Result<Option<Vec<Uuid>>> {
+    /// The hits of the page `search` asks for, in its order, and a few more; `None` when the
+    /// index cannot answer it (off, being built, no words to find, or a relevance page too deep).
+    pub(crate) async fn search(&self, search: &Search<'_>) -> anyhow::Result<Option<Vec<Hit>>> {
         let (Some(shared), Some(text)) = (&self.0, search.text) else {
             return Ok(None);
         };
-        let Some(reader) = shared.reader.get() else {
+        let Some(Searching { reader, fields }) = shared.current() else {
             return Ok(None);
         };
         let offset = match search.after {
@@ -91,13 +117,8 @@ impl SearchIndex {
         };
         let searcher = reader.searcher();
         // Looking the words up in the dictionary is quick; running the query is the work.
-        let query =
-            queries::query(&searcher, &shared.fields, text, search).context("the search index failed")?;
-        let (sort, after) = (search.sort, search.after);
-        let limit = match sort {
-            Sort::Relevance => search.limit,
-            Sort::PriceAsc | Sort::PriceDesc | Sort::Newest => search.limit + STAND_INS,
-        };
+        let query = queries::query(&searcher, &fields, text, search).context("the search index failed")?;
+        let (sort, after, limit) = (search.sort, search.after, search.limit + STAND_INS);
         // A search is CPU work of a millisecond or two: off the threads that serve requests.
         let ids = tokio::task::spawn_blocking(move || {
             queries::run(&searcher, query.as_ref(), sort, after, offset as usize, limit as usize)
@@ -114,7 +135,10 @@ mod tests {
     use uuid::Uuid;
 
     use super::{follower::Indexer, *};
-    use crate::{domain::SearchText, store::indexing::Indexable};
+    use crate::{
+        domain::{SearchText, Sort},
+        store::indexing::Indexable,
+    };
 
     fn product(name: &str, category: &str, price_cents: i64) -> Indexable {
         Indexable {
@@ -130,11 +154,10 @@ mod tests {
 
     async fn indexed(products: &[Indexable]) -> (SearchIndex, Indexer) {
         let index = SearchIndex::new(true);
-        let shared = index.0.clone().unwrap();
-        let mut indexer = Indexer::new(&shared).unwrap();
+        let mut indexer = Indexer::new().unwrap();
         indexer.put(products.to_vec()).await.unwrap();
         indexer.commit().await.unwrap();
-        assert!(shared.reader.set(indexer.reader.clone()).is_ok());
+        index.0.as_ref().unwrap().publish(Some(indexer.searching()));
         (index, indexer)
     }
 
@@ -150,8 +173,10 @@ mod tests {
         }
     }
 
+    /// The page's ids, without the stand-ins.
     async fn found(index: &SearchIndex, search: &Search<'_>) -> Vec<Uuid> {
-        index.search(search).await.unwrap().expect("the index answers")
+        let hits = index.search(search).await.unwrap().expect("the index answers");
+        hits.into_iter().take(search.limit as usize).map(|hit| hit.id).collect()
     }
 
     #[tokio::test]

@@ -10,7 +10,10 @@ use tantivy::{
 };
 use uuid::Uuid;
 
-use super::documents::{Fields, ID_HIGH, ID_LOW, PRICE_CENTS};
+use super::{
+    Hit,
+    documents::{Fields, ID_HIGH, ID_LOW, PRICE_CENTS},
+};
 use crate::{
     domain::{SearchText, Sort},
     store::products::{After, Search},
@@ -114,15 +117,17 @@ fn longer_words(searcher: &Searcher, field: Field, word: &str) -> tantivy::Resul
 /// The order of a search as one key, greatest first: the score (relevance only), then one value
 /// (a price, negated when ascending), then the id (inverted when ascending), so every order,
 /// ties included, is the one the table's ORDER BY gives.
-type Key = (Score, i64, u64, u64);
+/// The price rides last, where the id (unique) has already decided: the hit's price as indexed.
+type Key = (Score, i64, u64, u64, i64);
 
 fn key(sort: Sort, score: Score, price_cents: i64, id: (u64, u64)) -> Key {
     let (high, low) = id;
+    // Saturating: a forged cursor's price may be any i64.
     match sort {
-        Sort::Relevance => (score, 0, !high, !low),
-        Sort::PriceAsc => (0.0, -price_cents, !high, !low),
-        Sort::PriceDesc => (0.0, price_cents, high, low),
-        Sort::Newest => (0.0, 0, high, low),
+        Sort::Relevance => (score, 0, !high, !low, price_cents),
+        Sort::PriceAsc => (0.0, price_cents.saturating_neg(), !high, !low, price_cents),
+        Sort::PriceDesc => (0.0, price_cents, high, low, price_cents),
+        Sort::Newest => (0.0, 0, high, low, price_cents),
     }
 }
 
@@ -135,7 +140,7 @@ fn cursor_key(sort: Sort, after: Option<After>) -> Option<Key> {
     }
 }
 
-/// The ids of a page: `limit` hits from `offset`, in the search's order.
+/// The hits of a page: `limit` of them from `offset`, in the search's order.
 pub(super) fn run(
     searcher: &Searcher,
     query: &dyn Query,
@@ -143,7 +148,7 @@ pub(super) fn run(
     after: Option<After>,
     offset: usize,
     limit: usize,
-) -> tantivy::Result<Vec<Uuid>> {
+) -> tantivy::Result<Vec<Hit>> {
     let cursor = cursor_key(sort, after);
     let collector =
         TopDocs::with_limit(limit).and_offset(offset).tweak_score(move |segment: &SegmentReader| {
@@ -166,9 +171,12 @@ pub(super) fn run(
     Ok(hits
         .into_iter()
         .filter_map(|(key, _)| key)
-        .map(|(_, _, high, low)| match sort {
-            Sort::Relevance | Sort::PriceAsc => Uuid::from_u64_pair(!high, !low),
-            Sort::PriceDesc | Sort::Newest => Uuid::from_u64_pair(high, low),
+        .map(|(_, _, high, low, price_cents)| Hit {
+            id: match sort {
+                Sort::Relevance | Sort::PriceAsc => Uuid::from_u64_pair(!high, !low),
+                Sort::PriceDesc | Sort::Newest => Uuid::from_u64_pair(high, low),
+            },
+            price_cents,
         })
         .collect())
 }
