@@ -34,7 +34,8 @@ impl SearchText {
         }
         let words: Vec<String> = raw
             .split(|c: char| !c.is_alphanumeric())
-            .map(str::to_lowercase)
+            // Character by character, as the index's analyser lowercases (a word's final Σ stays σ).
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect::<String>())
             .filter(|w| w.chars().count() >= MIN_WORD_CHARS && !STOPWORDS.contains(&w.as_str()))
             .take(MAX_WORDS)
             .collect();
@@ -108,6 +109,8 @@ mod tests {
     #[test]
     fn non_ascii_words_survive() {
         assert_eq!(SearchText::parse("Kaffeebecher größe").unwrap().as_str(), "+kaffeebecher* +größe*");
+        // Lowercased as the index lowercases what it holds: no final-sigma rule.
+        assert_eq!(SearchText::parse("ΛΥΧΝΟΣ").unwrap().words().collect::<Vec<_>>(), ["λυχνοσ"]);
     }
 
     #[test]
