@@ -128,8 +128,19 @@ impl<P: Serialize + DeserializeOwned> PageRequest<P> {
 
     /// Cuts `rows`, fetched with [`PageRequest::fetch`], to the page; if the extra row shows that
     /// another page follows, its cursor continues after `position` of the page's last row.
-    pub fn page<T>(&self, mut rows: Vec<T>, position: impl FnOnce(&T) -> P) -> Result<Page<T>, AppError> {
-        let more = rows.len() > self.limit as usize;
+    pub fn page<T>(&self, rows: Vec<T>, position: impl FnOnce(&T) -> P) -> Result<Page<T>, AppError> {
+        self.page_unless_last(rows, false, position)
+    }
+
+    /// The same, where the caller may know of more rows than it kept (`more`: some fetched rows
+    /// were dropped after fetching, and what was fetched was not the end).
+    pub fn page_unless_last<T>(
+        &self,
+        mut rows: Vec<T>,
+        more: bool,
+        position: impl FnOnce(&T) -> P,
+    ) -> Result<Page<T>, AppError> {
+        let more = more || rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let next_cursor = match rows.last() {
             Some(last) if more => Some(encode(&self.list, &position(last))?),

@@ -152,7 +152,9 @@ pub(crate) async fn search(
     // (past any hit the rows no longer admitted) and at its price as indexed.
     let indexed =
         |id: Uuid| hits.iter().position(|hit| hit.id == id).map(|at| (at as u32, hits[at].price_cents));
-    let Page { items, next_cursor } = request.page(rows, |last| match sort {
+    // The index had more than the page, however many of its hits the rows dropped.
+    let more = hits.len() > request.fetch() as usize;
+    let Page { items, next_cursor } = request.page_unless_last(rows, more, |last| match sort {
         Sort::Relevance => {
             let skipped = match request.after() {
                 Some(After::Offset { offset }) => *offset,
