@@ -24,7 +24,7 @@ use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::store::products::{self, Product};
+use crate::store::{indexing, products::Product};
 
 /// No product is served from memory older than this.
 pub(crate) const TIME_TO_LIVE: Duration = Duration::from_secs(5);
@@ -131,14 +131,14 @@ impl ChangeFollower {
     }
 
     async fn follow(&self, since: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        let changes = products::changed_since(&self.pool, since, CHANGES_AT_ONCE).await?;
+        let changes = indexing::changes_after(&self.pool, (since, Uuid::nil()), CHANGES_AT_ONCE).await?;
         if changes.len() == CHANGES_AT_ONCE as usize {
             // More changed than is worth comparing one by one (an import): start afresh.
             self.cache.clear();
             return Ok(());
         }
-        for (id, version) in changes {
-            self.cache.changed(id, version);
+        for change in changes {
+            self.cache.changed(change.id, change.version);
         }
         Ok(())
     }

@@ -1,4 +1,5 @@
-//! What the search index reads of the catalogue: every live product once, then the changes.
+//! What the search index reads of the catalogue (every live product once, then the changes), and
+//! the change feed the read cache follows too.
 
 use chrono::{DateTime, Utc};
 use futures_util::Stream;

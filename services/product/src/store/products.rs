@@ -62,6 +62,16 @@ pub(crate) async fn find(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<Option<
     .await
 }
 
+/// The same, locked until the transaction ends.
+pub(crate) async fn lock(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<Option<Product>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM products WHERE id = ? AND deleted_at IS NULL FOR UPDATE"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
 /// These live products, in the order of `ids` (missing and deleted ones left out).
 pub(crate) async fn in_order(db: impl MySqlExecutor<'_>, ids: &[Uuid]) -> Result<Vec<Product>, sqlx::Error> {
     if ids.is_empty() {
@@ -73,30 +83,6 @@ pub(crate) async fn in_order(db: impl MySqlExecutor<'_>, ids: &[Uuid]) -> Result
     let mut found: std::collections::HashMap<Uuid, Product> =
         sql.build_query_as::<Product>().fetch_all(db).await?.into_iter().map(|p| (p.id, p)).collect();
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
-}
-
-/// The products changed at or after `since` (deleted ones too), with their versions: at most
-/// `limit`, the oldest changes first.
-pub(crate) async fn changed_since(
-    db: impl MySqlExecutor<'_>,
-    since: DateTime<Utc>,
-    limit: u32,
-) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, version FROM products WHERE updated_at >= ? ORDER BY updated_at LIMIT ?")
-        .bind(since)
-        .bind(limit)
-        .fetch_all(db)
-        .await
-}
-
-/// The same, locked until the transaction ends.
-pub(crate) async fn lock(db: impl MySqlExecutor<'_>, id: Uuid) -> Result<Option<Product>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM products WHERE id = ? AND deleted_at IS NULL FOR UPDATE"
-    )))
-    .bind(id)
-    .fetch_optional(db)
-    .await
 }
 
 /// Replaces every field and bumps the version; a unique violation means the SKU is taken.
