@@ -51,25 +51,37 @@ async fn build<S: Service>(config: Config<S>, shutdown: &CancellationToken) -> a
 #[tokio::main]
 async fn main() -> ExitCode {
     let env = Env::from_process();
-    let (telemetry_settings, configs) = match configs(&env) {
+    let (mut telemetry_settings, configs) = match configs(&env) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(&telemetry_settings);
+    // One process, five services: each service's spans carry its own name, so a single
+    // OTEL_SERVICE_NAME cannot apply.
+    let ignored_service_name =
+        telemetry_settings.export.as_mut().and_then(|export| export.service_name.take()).is_some();
+    let telemetry = telemetry::init(&telemetry_settings, "shopper", true);
+    if ignored_service_name {
+        tracing::warn!("OTEL_SERVICE_NAME is ignored: each service's spans name their own service");
+    }
     common::fd_limit::raise_open_file_limit();
+    let code = run(&shutdown::on_signal(), configs).await;
+    telemetry.shutdown();
+    code
+}
 
-    let shutdown = shutdown::on_signal();
+/// Builds every service, then runs them until `shutdown` or until one of them stops.
+async fn run(shutdown: &CancellationToken, configs: Configs) -> ExitCode {
     // Consumers first, auth (whose start may register the administrator) last.
     let built = async {
         Ok::<_, anyhow::Error>([
-            build(configs.user, &shutdown).await?,
-            build(configs.product, &shutdown).await?,
-            build(configs.order, &shutdown).await?,
-            build(configs.mailer, &shutdown).await?,
-            build(configs.auth, &shutdown).await?,
+            build(configs.user, shutdown).await?,
+            build(configs.product, shutdown).await?,
+            build(configs.order, shutdown).await?,
+            build(configs.mailer, shutdown).await?,
+            build(configs.auth, shutdown).await?,
         ])
     };
     let runs = match built.await {

@@ -19,7 +19,6 @@ pub mod rbac;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;
-pub mod trace_context;
 
 /// Every shopper process allocates with jemalloc, whose background thread hands freed memory back
 /// to the system within seconds. glibc's allocator kept each thread arena's high-water mark: one

@@ -1,7 +1,9 @@
-//! Pieces every service's OpenAPI document shares, and the router that serves it.
+//! Pieces every service's OpenAPI document shares, and the routes that serve it: the document
+//! itself at `/openapi.json` and a page that reads it, Swagger UI, at `/docs/`.
 
 use axum::{Router, routing::get};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::http::Json;
 use utoipa::{
@@ -52,11 +54,18 @@ pub fn finish(mut openapi: OpenApi) -> OpenApi {
 }
 
 /// A service's router: its annotated routes with `state`, and the finished document they make
-/// served at `/openapi.json`, so the document can never describe other routes than those served.
+/// served by [`document_routes`], so the document can never describe other routes than those served.
 pub fn router<S: Clone + Send + Sync + 'static>(api: OpenApiRouter<S>, state: S) -> Router {
     let (router, openapi) = api.split_for_parts();
-    let openapi = finish(openapi);
-    router.route("/openapi.json", get(move || async move { Json(openapi) })).with_state(state)
+    router.with_state(state).merge(document_routes(finish(openapi)))
+}
+
+/// `openapi` at `/openapi.json`, and at `/docs/` the page people read it with. The page's assets
+/// are built into the binary, so it works offline, and it asks nothing of any other host: no
+/// validator badge (which would send the document to validator.swagger.io).
+pub fn document_routes(openapi: OpenApi) -> Router {
+    let page = SwaggerUi::new("/docs").config(Config::new(["/openapi.json"]).validator_url("none"));
+    Router::new().route("/openapi.json", get(move || async move { Json(openapi) })).merge(page)
 }
 
 fn add_shared(operation: &mut Operation, secured_by_default: bool) {

@@ -94,7 +94,7 @@ pub fn render_markdown() -> String {
         "# Event catalogue\n\n\
          Generated from `crates/events` (`UPDATE_EVENTS_DOC=1 cargo test -p events` rewrites it; a test fails when it\n\
          is stale). Every event is published to the topic exchange `shopper.events` with its type as the routing key,\n\
-         inside the envelope `{id, type, version, occurred_at, traceparent?, payload}`; `id` is a UUIDv7 that\n\
+         inside the envelope `{id, type, version, occurred_at, traceparent?, tracestate?, payload}`; `id` is a UUIDv7 that\n\
          consumers de-duplicate on.\n\n\
          | type | version | producer | consumers |\n|---|---|---|---|\n",
     );

@@ -16,9 +16,13 @@ pub struct Envelope {
     pub version: u16,
     /// When the change happened (the producer's clock).
     pub occurred_at: DateTime<Utc>,
-    /// W3C trace context of the request that caused it, so one trace spans the whole flow.
+    /// W3C trace context (`traceparent`) of the work that caused it, so one trace spans the whole
+    /// flow. The relay also sends it, with `tracestate`, as message headers of those names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// W3C `tracestate` that goes with `traceparent`: vendors' entries, passed on untouched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
     /// The event itself.
     pub payload: serde_json::Value,
 }
@@ -44,16 +48,25 @@ pub enum DecodeError {
 }
 
 impl Envelope {
-    /// Wraps `event` with a new id and the current time.
-    pub fn new<E: Event>(event: &E, traceparent: Option<String>) -> Result<Self, serde_json::Error> {
+    /// Wraps `event` with a new id and the current time, and no trace context.
+    pub fn new<E: Event>(event: &E) -> Result<Self, serde_json::Error> {
         Ok(Self {
             id: Uuid::now_v7(),
             kind: E::TYPE.to_owned(),
             version: E::VERSION,
             occurred_at: Utc::now(),
-            traceparent,
+            traceparent: None,
+            tracestate: None,
             payload: serde_json::to_value(event)?,
         })
+    }
+
+    /// The trace context it carries, keyed by the W3C header names (`traceparent`, `tracestate`).
+    pub fn trace_context(&self) -> std::collections::HashMap<String, String> {
+        [("traceparent", &self.traceparent), ("tracestate", &self.tracestate)]
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.to_owned(), value.clone()?)))
+            .collect()
     }
 
     /// The typed event, if this envelope holds an `E` of the expected version.

@@ -6,9 +6,9 @@ use events::*;
 
 fn round_trip<E: Event + PartialEq + std::fmt::Debug>() {
     let event = E::example();
-    let envelope =
-        Envelope::new(&event, Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()))
-            .unwrap();
+    let mut envelope = Envelope::new(&event).unwrap();
+    envelope.traceparent = Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into());
+    envelope.tracestate = Some("vendor=abc".into());
     let wire = serde_json::to_vec(&envelope).unwrap();
     let back: Envelope = serde_json::from_slice(&wire).unwrap();
     assert_eq!(back, envelope);
@@ -74,7 +74,7 @@ fn order_status_changed_round_trips() {
 
 #[test]
 fn the_envelope_has_the_documented_wire_names() {
-    let envelope = Envelope::new(&UserDeleted::example(), None).unwrap();
+    let envelope = Envelope::new(&UserDeleted::example()).unwrap();
     let json = serde_json::to_value(&envelope).unwrap();
     let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
@@ -84,7 +84,7 @@ fn the_envelope_has_the_documented_wire_names() {
 
 #[test]
 fn decoding_as_another_event_or_version_fails() {
-    let mut envelope = Envelope::new(&UserDeleted::example(), None).unwrap();
+    let mut envelope = Envelope::new(&UserDeleted::example()).unwrap();
     assert!(envelope.decode::<UserRegistered>().is_err());
     envelope.version = 2;
     assert!(matches!(envelope.decode::<UserDeleted>(), Err(DecodeError::Mismatch { .. })));
@@ -92,7 +92,7 @@ fn decoding_as_another_event_or_version_fails() {
 
 #[test]
 fn a_payload_that_does_not_fit_its_type_fails_to_decode() {
-    let mut envelope = Envelope::new(&UserDeleted::example(), None).unwrap();
+    let mut envelope = Envelope::new(&UserDeleted::example()).unwrap();
     envelope.payload = serde_json::json!({"user_id": "not-a-uuid"});
     assert!(matches!(envelope.decode::<UserDeleted>(), Err(DecodeError::Payload(_))));
 }

@@ -1,9 +1,8 @@
 //! Staging events in the caller's transaction.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
-use common::trace_context::TraceContext;
 use events::{Envelope, Event};
 use sqlx::{MySql, MySqlConnection, Transaction};
 use tokio::sync::Notify;
@@ -21,10 +20,13 @@ impl Outbox {
     }
 
     /// Writes `event` to the outbox inside the caller's transaction: it is published if and only
-    /// if that transaction commits. Carries the current trace context.
+    /// if that transaction commits. Carries the current span's trace context.
     pub async fn stage<E: Event>(tx: &mut MySqlConnection, event: &E) -> anyhow::Result<Envelope> {
-        let traceparent = TraceContext::current().map(|context| context.to_string());
-        let envelope = Envelope::new(event, traceparent)?;
+        let mut envelope = Envelope::new(event)?;
+        let mut trace = HashMap::new();
+        common::telemetry::inject(&tracing::Span::current(), &mut trace);
+        envelope.traceparent = trace.remove("traceparent");
+        envelope.tracestate = trace.remove("tracestate");
         sqlx::query("INSERT INTO outbox (id, event_type, envelope, created_at) VALUES (?, ?, ?, ?)")
             .bind(envelope.id)
             .bind(&envelope.kind)

@@ -6,7 +6,7 @@
 //! process dies before marking, the rows are published again (at least once), and consumers'
 //! inboxes absorb the duplicate.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -17,8 +17,9 @@ use lapin::{
 };
 use sqlx::{Connection, MySqlPool, QueryBuilder};
 use tokio_util::sync::CancellationToken;
+use tracing::field::Empty;
 
-use crate::{Broker, Outbox, headers, topology::declare_exchange};
+use crate::{Broker, Outbox, headers::TraceHeadersMut, topology::declare_exchange};
 
 /// How the relay paces itself.
 #[derive(Debug, Clone)]
@@ -64,7 +65,8 @@ struct Row {
     id: uuid::Uuid,
     event_type: String,
     envelope: String,
-    traceparent: Option<String>,
+    /// The trace context the event was staged in (`traceparent`, `tracestate`).
+    trace: HashMap<String, String>,
 }
 
 impl OutboxRelay {
@@ -175,19 +177,21 @@ impl OutboxRelay {
         let rows: Vec<Row> = rows
             .into_iter()
             .map(|(seq, id, event_type, envelope)| {
-                let traceparent =
-                    serde_json::from_str::<events::Envelope>(&envelope).ok().and_then(|e| e.traceparent);
-                Row { seq, id, event_type, envelope, traceparent }
+                let staged = serde_json::from_str::<events::Envelope>(&envelope).ok();
+                let trace = staged.map(|e| e.trace_context()).unwrap_or_default();
+                Row { seq, id, event_type, envelope, trace }
             })
             .collect();
 
         // Publish the whole batch, then await the confirms together: one round trip, not one per row.
+        // Each message's span, a child of the work that staged it, lasts until it is confirmed.
         let mut confirms = Vec::with_capacity(rows.len());
+        let mut spans = Vec::with_capacity(rows.len());
         for row in &rows {
+            let span = self.publish_span(row);
             let mut table = FieldTable::default();
-            if let Some(traceparent) = &row.traceparent {
-                table.insert(headers::TRACEPARENT.into(), headers::long_string(traceparent));
-            }
+            common::telemetry::inject(&span, &mut TraceHeadersMut(&mut table));
+            spans.push(span);
             let properties = BasicProperties::default()
                 .with_delivery_mode(2)
                 .with_content_type("application/json".into())
@@ -212,6 +216,7 @@ impl OutboxRelay {
                 anyhow::bail!("the broker refused a message");
             }
         }
+        drop(spans);
 
         let mut update = QueryBuilder::new("UPDATE outbox SET published_at = ");
         update.push_bind(Utc::now()).push(" WHERE seq IN (");
@@ -228,6 +233,23 @@ impl OutboxRelay {
             tracing::debug!(service = self.service, event_id = %row.id, event_type = %row.event_type, "published");
         }
         Ok(rows.len())
+    }
+
+    fn publish_span(&self, row: &Row) -> tracing::Span {
+        let span = tracing::info_span!(
+            "publish",
+            otel.name = %format_args!("publish {}", row.event_type),
+            otel.kind = "producer",
+            service = self.service,
+            event_type = %row.event_type,
+            event_id = %row.id,
+            "messaging.system" = "rabbitmq",
+            "messaging.operation.type" = "send",
+            "messaging.destination.name" = self.broker.exchange(),
+            trace_id = Empty,
+        );
+        common::telemetry::continue_trace(&span, self.service, &row.trace);
+        span
     }
 
     async fn record_backlog(&self) {

@@ -38,7 +38,7 @@ pub async fn main<S: Service>() -> ExitCode {
             }
         },
     };
-    telemetry::init(&telemetry_settings);
+    let telemetry = telemetry::init(&telemetry_settings, S::NAME, true);
     fd_limit::raise_open_file_limit();
     let outcome = match service {
         None => crate::migrate::<S>(&shared).await,
@@ -47,13 +47,15 @@ pub async fn main<S: Service>() -> ExitCode {
             Err(e) => Err(e),
         },
     };
-    match outcome {
+    let code = match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), service = S::NAME, "stopped with an error");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry.shutdown();
+    code
 }
 
 /// What a binary was asked to do.

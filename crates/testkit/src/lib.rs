@@ -10,7 +10,7 @@ mod schema;
 mod tokens;
 
 pub use collector::{EventCollector, delete_exchange, wait_for_consumer};
-pub use run::{PATIENCE, Spawned, TestRun, eventually, eventually_some, publish};
+pub use run::{PATIENCE, Spawned, TestRun, eventually, eventually_some, init_telemetry, publish};
 pub use schema::{amqp_url, database_url, drop_schema};
 pub use tokens::{Solo, TokenMint};
 

@@ -52,7 +52,7 @@ impl TestRun {
     /// Fresh names, and the settings every test service starts with: the real servers, this
     /// run's exchange and queue prefix, loopback only. `TEST_LOG=1` turns the services' logs on.
     pub fn new() -> Self {
-        init_logs();
+        init_telemetry();
         let id = Uuid::now_v7().simple().to_string();
         let exchange = format!("test.events.{id}");
         let queue_prefix = format!("test-{id}.");
@@ -165,7 +165,7 @@ impl TestRun {
 
     /// Publishes `event` in a new envelope and returns the envelope.
     pub async fn publish_event<E: Event>(&self, event: &E) -> Envelope {
-        let envelope = Envelope::new(event, None).expect("an event serialises");
+        let envelope = Envelope::new(event).expect("an event serialises");
         self.publish(&envelope).await;
         envelope
     }
@@ -290,13 +290,16 @@ where
     panic!("timed out waiting until {what}");
 }
 
-fn init_logs() {
-    static LOGS: Once = Once::new();
-    if std::env::var_os("TEST_LOG").is_some() {
-        LOGS.call_once(|| {
-            let settings = common::telemetry::TelemetrySettings::from_env(&Env::from_process())
-                .expect("the log settings");
-            common::telemetry::init(&settings);
-        });
-    }
+/// Installs the test process's telemetry as the services' binaries do: spans (so trace context
+/// travels through requests and events), logs only with `TEST_LOG` set, and no export unless a
+/// test installed its own first ([`common::telemetry::init`] keeps the first).
+pub fn init_telemetry() {
+    static TELEMETRY: Once = Once::new();
+    TELEMETRY.call_once(|| {
+        let mut settings =
+            common::telemetry::TelemetrySettings::from_env(&Env::from_process()).expect("the log settings");
+        settings.export = None;
+        // Nothing to shut down: without export, nothing is queued.
+        let _ = common::telemetry::init(&settings, "test", std::env::var_os("TEST_LOG").is_some());
+    });
 }

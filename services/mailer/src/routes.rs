@@ -1,9 +1,8 @@
 //! The mailer's HTTP port: the OpenAPI document that lists its health routes (which the runtime
-//! serves). Its work
-//! arrives from RabbitMQ; its metrics are on the admin port.
+//! serves), and its docs page. Its work arrives from RabbitMQ; its metrics are on the admin port.
 
-use axum::{Router, routing::get};
-use common::http::{HealthApi, Json};
+use axum::Router;
+use common::http::HealthApi;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -19,6 +18,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub(crate) fn router() -> Router {
-    let openapi = openapi();
-    Router::new().route("/openapi.json", get(move || async move { Json(openapi) }))
+    common::openapi::document_routes(openapi())
 }

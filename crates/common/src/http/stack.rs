@@ -17,12 +17,12 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    trace::{DefaultOnResponse, TraceLayer},
+    trace::{DefaultOnResponse, OnResponse, TraceLayer},
 };
-use tracing::Level;
+use tracing::{Level, field::Empty};
 
 use super::deadline;
-use crate::{AppError, config::HttpSettings, trace_context::TraceContext};
+use crate::{AppError, config::HttpSettings, telemetry};
 
 /// The largest request body any endpoint accepts.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -34,7 +34,8 @@ const REQUEST_ID_MAX_LEN: usize = 128;
 const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-const TRACEPARENT: &str = "traceparent";
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Wraps a service's routes in the shared middleware.
 pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> Router {
@@ -60,9 +61,8 @@ pub fn stack(router: Router, service: &'static str, settings: &HttpSettings) -> 
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(move |request: &Request| span(service, request))
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                        .on_response(record_response),
                 )
-                .layer(middleware::from_fn(with_trace_context))
                 .layer(middleware::from_fn(move |request, next| record_metrics(service, request, next)))
                 .layer(middleware::from_fn(problem_for_bare_errors))
                 .layer(middleware::from_fn(refuse_long_uris))
@@ -99,29 +99,41 @@ async fn refuse_long_uris(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The request's span: a server span continuing the caller's trace (or starting one), named by
+/// method and route. Probes and scrapes get a span of their own that is logged but not traced:
+/// a trace every few seconds per replica would bury the ones that matter.
 fn span(service: &'static str, request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
     let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let trace_id = incoming_trace(request).map(|t| t.trace_id());
-    tracing::info_span!("request", service, method = %request.method(), route, request_id, trace_id)
+    let method = request.method().as_str();
+    if route.starts_with("/health/") || route == "/metrics" {
+        return tracing::info_span!(telemetry::PROBE_SPAN, service, method, route, request_id);
+    }
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        otel.status_code = Empty,
+        service,
+        method,
+        route,
+        "http.route" = route,
+        "http.response.status_code" = Empty,
+        request_id,
+        trace_id = Empty,
+    );
+    telemetry::continue_trace(&span, service, &opentelemetry_http::HeaderExtractor(request.headers()));
+    span
 }
 
-fn incoming_trace(request: &Request) -> Option<TraceContext> {
-    request.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
-}
-
-/// Continues the caller's trace (or starts one) for everything the request does, and records its
-/// id on the request span when the caller sent none.
-async fn with_trace_context(request: Request, next: Next) -> Response {
-    let context = match incoming_trace(&request) {
-        Some(parent) => parent.child(),
-        None => {
-            let root = TraceContext::new_root();
-            tracing::Span::current().record("trace_id", root.trace_id());
-            root
-        }
-    };
-    context.scope(next.run(request)).await
+/// Logs the answer and records its status on the request's span; a 5xx marks the span failed.
+fn record_response(response: &Response, latency: Duration, span: &tracing::Span) {
+    let status = response.status();
+    span.record("http.response.status_code", status.as_u16());
+    if status.is_server_error() {
+        span.record("otel.status_code", "error");
+    }
+    DefaultOnResponse::new().level(Level::INFO).on_response(response, latency, span);
 }
 
 async fn record_metrics(service: &'static str, request: Request, next: Next) -> Response {
@@ -191,7 +203,8 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             header::IF_NONE_MATCH,
             HeaderName::from_static("idempotency-key"),
             REQUEST_ID,
-            HeaderName::from_static(TRACEPARENT),
+            TRACEPARENT,
+            TRACESTATE,
         ])
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
         .max_age(Duration::from_secs(600));

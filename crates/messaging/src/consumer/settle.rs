@@ -4,7 +4,6 @@
 use std::{panic::AssertUnwindSafe, time::Duration};
 
 use anyhow::Context;
-use common::trace_context::TraceContext;
 use events::Envelope;
 use futures_util::FutureExt;
 use lapin::{
@@ -13,7 +12,7 @@ use lapin::{
     options::{BasicAckOptions, BasicPublishOptions},
     types::AMQPValue,
 };
-use tracing::Instrument;
+use tracing::{Instrument, field::Empty};
 
 use super::{Consumer, inbox, retry::retry_queue};
 use crate::{HandlerError, headers};
@@ -33,17 +32,8 @@ impl Consumer {
         let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
             Err(error) => Outcome::Park(format!("unparseable envelope: {error}")),
             Ok(envelope) => {
-                let context = envelope.traceparent.as_deref().and_then(|t| t.parse::<TraceContext>().ok());
-                let context = context.map_or_else(TraceContext::new_root, |parent| parent.child());
-                let span = tracing::info_span!(
-                    "consume",
-                    service = self.service,
-                    event_type = %envelope.kind,
-                    event_id = %envelope.id,
-                    attempt,
-                    trace_id = %context.trace_id(),
-                );
-                context.scope(self.apply(&envelope).instrument(span)).await
+                let span = self.consume_span(&delivery, &envelope, attempt);
+                self.apply(&envelope).instrument(span).await
             }
         };
         let labels = [("service", self.service.to_owned())];
@@ -70,6 +60,33 @@ impl Consumer {
         // Only now, with the effect committed or the message safely handed on, is it settled.
         delivery.ack(BasicAckOptions::default()).await.context("ack failed")?;
         Ok(())
+    }
+
+    /// The delivery's span: a consumer span continuing the trace of the message's publish (its
+    /// headers), or of the work that staged it (the envelope) when it came without headers.
+    fn consume_span(&self, delivery: &Delivery, envelope: &Envelope, attempt: i64) -> tracing::Span {
+        let span = tracing::info_span!(
+            "consume",
+            otel.name = %format_args!("process {}", envelope.kind),
+            otel.kind = "consumer",
+            service = self.service,
+            event_type = %envelope.kind,
+            event_id = %envelope.id,
+            attempt,
+            "messaging.system" = "rabbitmq",
+            "messaging.operation.type" = "process",
+            "messaging.destination.name" = %self.names.events,
+            trace_id = Empty,
+        );
+        let headers =
+            delivery.properties.headers().as_ref().filter(|table| table.contains_key("traceparent"));
+        match headers {
+            Some(table) => {
+                common::telemetry::continue_trace(&span, self.service, &headers::TraceHeaders(table))
+            }
+            None => common::telemetry::continue_trace(&span, self.service, &envelope.trace_context()),
+        }
+        span
     }
 
     async fn apply(&self, envelope: &Envelope) -> Outcome {

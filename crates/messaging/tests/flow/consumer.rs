@@ -2,6 +2,7 @@ use std::{sync::Arc, sync::atomic::Ordering, time::Duration};
 
 use messaging::{Outbox, QueueNames};
 use testkit::TcpProxy;
+use tracing::Instrument;
 
 use crate::helpers::*;
 
@@ -210,17 +211,28 @@ async fn the_trace_context_travels_from_staging_to_the_handler() {
         .run(stop.clone()),
     );
 
-    let request = common::trace_context::TraceContext::new_root();
-    request
-        .scope(async {
-            let mut tx = schema.pool.begin().await.unwrap();
-            Outbox::stage(&mut tx, &events::UserDeleted { user_id: uuid::Uuid::now_v7() }).await.unwrap();
-            outbox.commit(tx).await.unwrap();
-        })
-        .await;
+    // A request that arrived with a trace context, as the HTTP stack continues it.
+    testkit::init_telemetry();
+    let request = tracing::info_span!("request", trace_id = tracing::field::Empty);
+    let caller = std::collections::HashMap::from([(
+        "traceparent".to_owned(),
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
+    )]);
+    common::telemetry::continue_trace(&request, names.service, &caller);
+    async {
+        let mut tx = schema.pool.begin().await.unwrap();
+        Outbox::stage(&mut tx, &events::UserDeleted { user_id: uuid::Uuid::now_v7() }).await.unwrap();
+        outbox.commit(tx).await.unwrap();
+    }
+    .instrument(request)
+    .await;
     eventually("the event is handled", || async { schema.effects().await == 1 }).await;
     stop.cancel();
-    assert_eq!(recorder.traces.lock().unwrap().clone(), vec![Some(request.trace_id())]);
+    assert_eq!(
+        recorder.traces.lock().unwrap().clone(),
+        vec![Some("4bf92f3577b34da6a3ce929d0e0e4736".to_owned())],
+        "the handler ran in the caller's trace"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -148,10 +148,7 @@ impl Handles<UserDeleted> for Recorder {
         tx: &mut MySqlConnection,
     ) -> Result<(), HandlerError> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
-        self.traces
-            .lock()
-            .unwrap()
-            .push(common::trace_context::TraceContext::current().map(|c| c.trace_id()));
+        self.traces.lock().unwrap().push(common::telemetry::current_trace_id());
         assert!(!(self.script.panic_first && call == 0), "the handler blows up");
         if self.script.reject {
             return Err(HandlerError::Reject("this event can never apply".into()));
@@ -238,5 +235,5 @@ pub async fn take_eventually(channel: &Channel, queue: &str, what: &str) -> lapi
 pub use testkit::eventually;
 
 pub fn deleted_event() -> Envelope {
-    Envelope::new(&UserDeleted { user_id: Uuid::now_v7() }, None).unwrap()
+    Envelope::new(&UserDeleted { user_id: Uuid::now_v7() }).unwrap()
 }

@@ -117,7 +117,7 @@ pub fn registered(email: &str, name: &str) -> Envelope {
         role: "customer".into(),
     };
     assert_eq!(UserRegistered::TYPE, "user.registered");
-    Envelope::new(&event, None).unwrap()
+    Envelope::new(&event).unwrap()
 }
 
 /// Lets any extra (unwanted) attempt happen before counting.

@@ -27,14 +27,14 @@ async fn customer(mailer: &TestMailer, email: &str) -> Uuid {
     let id = Uuid::now_v7();
     let event =
         UserRegistered { user_id: id, email: email.into(), name: "Ada".into(), role: "customer".into() };
-    let envelope = Envelope::new(&event, None).unwrap();
+    let envelope = Envelope::new(&event).unwrap();
     mailer.publish(&envelope).await;
     mailer.wait_for_status(envelope.id, "sent").await;
     id
 }
 
 async fn publish<E: events::Event>(mailer: &TestMailer, event: &E) -> Envelope {
-    let envelope = Envelope::new(event, None).unwrap();
+    let envelope = Envelope::new(event).unwrap();
     mailer.publish(&envelope).await;
     envelope
 }
