@@ -39,6 +39,22 @@ pub(crate) async fn login(
     client: ClientAddress,
     Json(request): Json<LoginRequest>,
 ) -> Result<TokenPair, AppError> {
+    let outcome = sign_in(&state, client, request).await;
+    let label = match &outcome {
+        Ok(_) => "succeeded",
+        Err(AppError::Unauthorized(_)) => "refused",
+        Err(AppError::TooManyRequests { .. }) => "throttled",
+        Err(_) => "failed",
+    };
+    metrics::counter!("auth_sign_ins_total", "outcome" => label).increment(1);
+    outcome
+}
+
+async fn sign_in(
+    state: &AppState,
+    client: ClientAddress,
+    request: LoginRequest,
+) -> Result<TokenPair, AppError> {
     state.throttle.login_from(client)?;
     // No account can have an overlong password; refuse before spending a hash on it.
     if request.password.expose_secret().chars().count() > 128 {
@@ -58,7 +74,7 @@ pub(crate) async fn login(
         .filter(|a| matches && a.status == accounts::Status::Active)
         .ok_or(AuthError::InvalidCredentials)?;
     state.throttle.login_succeeded(&state.pool, attempt).await?;
-    let pair = start_session(&state, &account).await?;
+    let pair = start_session(state, &account).await?;
     tracing::info!(account = %account.id, "signed in");
     Ok(pair)
 }

@@ -76,7 +76,7 @@ impl Throttle {
     pub(crate) fn register_from(&self, client: ClientAddress) -> Result<(), AppError> {
         match (&self.limits, client.0) {
             (Some(limits), Some(address)) => {
-                by_address(&limits.register_by_address, address, "registrations")
+                by_address(&limits.register_by_address, address, "registrations_by_address")
             }
             _ => Ok(()),
         }
@@ -85,7 +85,9 @@ impl Throttle {
     /// One sign-in from `client`, before anything is looked up.
     pub(crate) fn login_from(&self, client: ClientAddress) -> Result<(), AppError> {
         match (&self.limits, client.0) {
-            (Some(limits), Some(address)) => by_address(&limits.login_by_address, address, "sign-ins"),
+            (Some(limits), Some(address)) => {
+                by_address(&limits.login_by_address, address, "sign_ins_by_address")
+            }
             _ => Ok(()),
         }
     }
@@ -104,6 +106,7 @@ impl Throttle {
             Admission::Allowed => Ok(LoginAttempt(Some(subject))),
             Admission::Locked { retry_after } => {
                 tracing::info!(account = ?account, "sign-in refused: too many failures in a row");
+                metrics::counter!(THROTTLED, "limit" => "failures_in_a_row").increment(1);
                 Err(AppError::TooManyRequests { retry_after })
             }
         }
@@ -122,9 +125,13 @@ impl Throttle {
     }
 }
 
-fn by_address(limiter: &AddressLimiter, address: IpAddr, what: &str) -> Result<(), AppError> {
+/// Requests refused by a limit, by `limit`.
+const THROTTLED: &str = "auth_throttled_total";
+
+fn by_address(limiter: &AddressLimiter, address: IpAddr, limit: &'static str) -> Result<(), AppError> {
     limiter.check(address).map_err(|retry_after: Duration| {
-        tracing::debug!(client = %address, what, "too many requests from one address");
+        tracing::debug!(client = %address, limit, "too many requests from one address");
+        metrics::counter!(THROTTLED, "limit" => limit).increment(1);
         AppError::TooManyRequests { retry_after }
     })
 }

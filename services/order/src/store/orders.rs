@@ -138,7 +138,21 @@ pub(crate) async fn set_status(
     .bind(order.id)
     .execute(&mut *tx)
     .await?;
+    if order.status == Status::Pending {
+        observe_settle_time(order.id, to, at);
+    }
     record_step(tx, order.id, Some(order.status), to, reason, by, at).await
+}
+
+/// How long the order waited in `pending` for the stock decision: its id is a UUIDv7, whose
+/// first 48 bits are the time it was placed. (Observed inside the transaction, like the step
+/// count below: the rare transaction that rolls back and is retried is observed twice.)
+fn observe_settle_time(order: Uuid, to: Status, at: DateTime<Utc>) {
+    let Some(placed) = order.get_timestamp().map(|t| t.to_unix()) else { return };
+    let placed_ms =
+        i64::try_from(placed.0).unwrap_or(i64::MAX).saturating_mul(1000) + i64::from(placed.1 / 1_000_000);
+    let waited = (at.timestamp_millis() - placed_ms).max(0) as f64 / 1000.0;
+    metrics::histogram!("order_settle_seconds", "status" => to.as_str()).record(waited);
 }
 
 async fn record_step(
@@ -162,6 +176,7 @@ async fn record_step(
     .bind(at)
     .execute(tx)
     .await?;
+    metrics::counter!("order_status_changes_total", "status" => to.as_str()).increment(1);
     Ok(())
 }
 
