@@ -117,6 +117,12 @@ async fn metrics_count_requests_by_route_and_status() {
         })
         .expect("a counter for the failed login");
     assert!(line.contains(r#"service="auth""#));
+    let counted = |prefix: &str| metrics.lines().any(|l| l.starts_with(prefix));
+    assert!(counted(r#"auth_sign_ins_total{outcome="refused"}"#), "the refused sign-in is counted");
+    assert!(
+        counted("http_request_duration_seconds_bucket{") && metrics.contains(r#"route="/auth/login""#),
+        "latency is a histogram with buckets, which replicas' series can be summed from"
+    );
     assert_eq!(app.get("/metrics").await.status(), StatusCode::NOT_FOUND, "not on the public port");
 }
 

@@ -47,6 +47,12 @@ async fn forty_wrong_passwords_for_one_account_meet_a_429_while_another_account_
     let first_429 = statuses.iter().position(|s| *s == StatusCode::TOO_MANY_REQUESTS).expect("a 429");
     assert!(statuses[..first_429].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
     assert!(statuses[first_429..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    let metrics = app.client.get(format!("{}/metrics", app.admin_address)).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l.starts_with(r#"auth_throttled_total{limit="failures_in_a_row"}"#)),
+        "operators see the lock in the metrics"
+    );
     let retry_after = retry_after.unwrap();
     assert!((1..=900).contains(&retry_after), "Retry-After: {retry_after}");
 
