@@ -2,14 +2,17 @@
 # Reads next to the database's own limit, reads while sign-ins saturate auth, and each
 # service's memory.
 #
-#   bench/reads.sh            # DURATION=20s per run, CONNECTIONS=32
+#   bench/reads.sh                  # DURATION=20s per run, CONNECTIONS=32
+#   BASELINE=<git ref> bench/reads.sh # also measures that commit's user and product reads
 #
 # Starts the five release binaries, each its own process, on ports 18081-18085 against scratch
 # schemas (shopper_*_bench) and their own exchange and queues on the local MySQL/MariaDB and
 # RabbitMQ, seeds 1,000 products (through the import) and one customer, and measures with wrk
 # (Debian package `wrk`; the product read draws one of the 1,000 at random per request) and
 # sysbench (Debian package `sysbench`), installing them when missing. Writes the reads section of
-# docs/BENCHMARKS.md.
+# docs/BENCHMARKS.md. With BASELINE, the user and product services built from that commit (in a
+# worktree, with a target directory of their own) run beside today's on the same schemas, and
+# each read is measured on both in the same run, today's first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -26,6 +29,15 @@ for tool in wrk sysbench; do
   command -v "$tool" >/dev/null || { sudo -n true 2>/dev/null && sudo apt-get install -y "$tool" || apt-get install -y "$tool"; }
 done
 cargo build --release --locked -p auth -p user -p product -p order -p mailer
+BASELINE=${BASELINE:-}
+if [[ -n $BASELINE ]]; then
+  baseline_tree=$(mktemp -d)
+  git worktree add --detach --quiet "$baseline_tree" "$BASELINE"
+  BASELINE_COMMIT=$(git -C "$baseline_tree" rev-parse --short HEAD)
+  BASELINE_TARGET="$(realpath -m "$CARGO_TARGET_DIR")/baseline"
+  (cd "$baseline_tree" && CARGO_TARGET_DIR="$BASELINE_TARGET" cargo build --release --locked -p user -p product)
+  git worktree remove --force "$baseline_tree"
+fi
 
 declare -A PIDS=()
 drop_all() {
@@ -58,6 +70,18 @@ env PRODUCT_PORT=18093 PRODUCT_DATABASE=shopper_product_bench PRODUCT_READ_CACHE
   "$CARGO_TARGET_DIR/release/product-service" >/tmp/bench-product-uncached.log 2>&1 &
 PIDS[uncached]=$!
 for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:18093/health/ready" >/dev/null && break; sleep 0.5; done
+if [[ -n $BASELINE ]]; then
+  # The baseline's user and product services, on the same schemas (its consumers share the queues).
+  env USER_PORT=18192 USER_DATABASE=shopper_user_bench \
+    "$BASELINE_TARGET/release/user-service" >/tmp/bench-user-baseline.log 2>&1 &
+  PIDS[user_baseline]=$!
+  env PRODUCT_PORT=18193 PRODUCT_DATABASE=shopper_product_bench \
+    "$BASELINE_TARGET/release/product-service" >/tmp/bench-product-baseline.log 2>&1 &
+  PIDS[product_baseline]=$!
+  for port in 18192 18193; do
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+  done
+fi
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 admin=$(curl -fsS localhost:18081/auth/login -H 'content-type: application/json' \
@@ -138,6 +162,20 @@ user_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Autho
 read -r user_cpu user_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[user]}" "$(cut -d' ' -f6 <<<"$user_read")")"
 echo "  $user_read"
 sleep 3
+if [[ -n $BASELINE ]]; then
+  echo "product read, $BASELINE_COMMIT"
+  service_cpu=$(cpu_ms "${PIDS[product_baseline]}") db_cpu=$(cpu_ms "$MARIADB_PID")
+  product_baseline=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18193" -s bench/wrk/random_product.lua)
+  read -r product_baseline_cpu _ <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[product_baseline]}" "$(cut -d' ' -f6 <<<"$product_baseline")")"
+  echo "  $product_baseline"
+  sleep 3
+  echo "user read (authenticated), $BASELINE_COMMIT"
+  service_cpu=$(cpu_ms "${PIDS[user_baseline]}") db_cpu=$(cpu_ms "$MARIADB_PID")
+  user_baseline=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18192/user/$user" -H "Authorization: Bearer $token")
+  read -r user_baseline_cpu _ <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[user_baseline]}" "$(cut -d' ' -f6 <<<"$user_baseline")")"
+  echo "  $user_baseline"
+  sleep 3
+fi
 
 half=$((CONNECTIONS / 2))
 echo "product read at $half connections, alone"
@@ -192,6 +230,10 @@ read -r _ during_p99 _ _ _ <<<"$during"
   row "\`GET /product/{id}\`, 1,000 products at random" "$CONNECTIONS" "$product_read"
   row "the same, read cache off" "$CONNECTIONS" "$uncached_read"
   row "\`GET /user/{id}\` (bearer token)" "$CONNECTIONS" "$user_read"
+  if [[ -n $BASELINE ]]; then
+    row "\`GET /product/{id}\`, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$product_baseline"
+    row "\`GET /user/{id}\`, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$user_baseline"
+  fi
   echo "| MariaDB \`oltp_point_select\` (sysbench, 10,000 rows) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | |"
   row "\`GET /product/{id}\` alone" "$half" "$alone"
   row "\`GET /product/{id}\` during sign-ins" "$half" "$during"
@@ -202,6 +244,13 @@ read -r _ during_p99 _ _ _ <<<"$during"
   echo "- The user read serves $(ratio "$user_rps" 1800)x the 1.8k requests/s of the original Node.js \`GET /user/:id\`"
   echo "  (target: at least 5x)."
   echo "- Saturated sign-ins raise the product read's p99 $(ratio "$during_p99" "$alone_p99")x (target: at most 3x)."
+  if [[ -n $BASELINE ]]; then
+    read -r _ _ _ product_baseline_rps _ <<<"$product_baseline"
+    read -r _ _ _ user_baseline_rps _ <<<"$user_baseline"
+    echo "- Against $BASELINE_COMMIT (\`BASELINE=$BASELINE bench/reads.sh\`), measured in the same run: the product read"
+    echo "  $(ratio "$product_rps" "$product_baseline_rps")x its rate ($product_cpu µs against $product_baseline_cpu µs of service CPU a read), the user read"
+    echo "  $(ratio "$user_rps" "$user_baseline_rps")x ($user_cpu µs against $user_baseline_cpu µs)."
+  fi
   echo
   echo "CPU time per request, from the processes' own counters over each run: the product read took"
   echo "$product_cpu µs in product-service and $product_db_cpu µs in MariaDB ($uncached_cpu µs and $uncached_db_cpu µs with the read cache off),"
