@@ -104,15 +104,21 @@ pub fn init(settings: &TelemetrySettings, process: &'static str, logs: bool) -> 
     let logs = logs.then(|| log_layer(settings));
     // Spans and the events inside them at INFO and above, whatever `RUST_LOG` says: the trace
     // context must not depend on how verbose the logs are.
-    let spans = tracing_opentelemetry::layer()
-        .with_tracer(tracer.clone())
-        .with_filter(filter_fn(|metadata| *metadata.level() <= Level::INFO && metadata.name() != PROBE_SPAN));
+    let spans = tracing_opentelemetry::layer().with_tracer(tracer.clone()).with_filter(filter_fn(traced));
     let queries = settings
         .export
         .is_some()
         .then(|| query_spans::QuerySpans::new(tracer).with_filter(filter_fn(query_spans::is_query_event)));
     let installed = tracing_subscriber::registry().with(logs).with(spans).with(queries).try_init().is_ok();
     Telemetry { provider: installed.then_some(provider) }
+}
+
+/// What becomes part of a trace: spans and events at INFO and above, except probes and lapin's
+/// own spans (its connection's I/O loop would otherwise be a trace every few seconds).
+fn traced(metadata: &tracing::Metadata<'_>) -> bool {
+    *metadata.level() <= Level::INFO
+        && metadata.name() != PROBE_SPAN
+        && !metadata.target().starts_with("lapin")
 }
 
 fn log_layer(settings: &TelemetrySettings) -> Box<dyn Layer<Registry> + Send + Sync> {
