@@ -11,7 +11,7 @@
 # (Debian package `wrk`; the product read draws one of the 1,000 at random per request) and
 # sysbench (Debian package `sysbench`), installing them when missing. Writes the reads section of
 # docs/BENCHMARKS.md. With BASELINE, the user and product services built from that commit (in a
-# worktree, with a target directory of their own) run beside today's on the same schemas, and
+# worktree) run beside today's on the same schemas, and
 # each read is measured on both in the same run, today's first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,16 +28,21 @@ declare -A BINARIES=([auth]=auth-service [user]=user-service [product]=product-s
 for tool in wrk sysbench; do
   command -v "$tool" >/dev/null || { sudo -n true 2>/dev/null && sudo apt-get install -y "$tool" || apt-get install -y "$tool"; }
 done
-cargo build --release --locked -p auth -p user -p product -p order -p mailer
 BASELINE=${BASELINE:-}
 if [[ -n $BASELINE ]]; then
+  # Built first, in the same target directory so the dependencies compiled for both are shared,
+  # and its binaries set aside before today's build replaces them.
   baseline_tree=$(mktemp -d)
   git worktree add --detach --quiet "$baseline_tree" "$BASELINE"
   BASELINE_COMMIT=$(git -C "$baseline_tree" rev-parse --short HEAD)
-  BASELINE_TARGET="$(realpath -m "$CARGO_TARGET_DIR")/baseline"
-  (cd "$baseline_tree" && CARGO_TARGET_DIR="$BASELINE_TARGET" cargo build --release --locked -p user -p product)
+  target=$(realpath -m "$CARGO_TARGET_DIR")
+  (cd "$baseline_tree" && CARGO_TARGET_DIR="$target" cargo build --release --locked -p user -p product)
+  BASELINE_BIN="$target/baseline-$BASELINE_COMMIT"
+  mkdir -p "$BASELINE_BIN"
+  cp "$target/release/user-service" "$target/release/product-service" "$BASELINE_BIN/"
   git worktree remove --force "$baseline_tree"
 fi
+cargo build --release --locked -p auth -p user -p product -p order -p mailer
 
 declare -A PIDS=()
 drop_all() {
@@ -73,10 +78,10 @@ for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:18093/health/ready" >/dev/n
 if [[ -n $BASELINE ]]; then
   # The baseline's user and product services, on the same schemas (its consumers share the queues).
   env USER_PORT=18192 USER_DATABASE=shopper_user_bench \
-    "$BASELINE_TARGET/release/user-service" >/tmp/bench-user-baseline.log 2>&1 &
+    "$BASELINE_BIN/user-service" >/tmp/bench-user-baseline.log 2>&1 &
   PIDS[user_baseline]=$!
   env PRODUCT_PORT=18193 PRODUCT_DATABASE=shopper_product_bench \
-    "$BASELINE_TARGET/release/product-service" >/tmp/bench-product-baseline.log 2>&1 &
+    "$BASELINE_BIN/product-service" >/tmp/bench-product-baseline.log 2>&1 &
   PIDS[product_baseline]=$!
   for port in 18192 18193; do
     for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
