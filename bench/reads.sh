@@ -30,16 +30,14 @@ for tool in wrk sysbench; do
 done
 BASELINE=${BASELINE:-}
 if [[ -n $BASELINE ]]; then
-  # Built first, in the same target directory so the dependencies compiled for both are shared,
-  # and its binaries set aside before today's build replaces them.
+  # Its own target directory: two checkouts of one workspace in one target directory overwrite
+  # each other's artifacts (cargo names a path crate's artifacts by its place in the workspace).
   baseline_tree=$(mktemp -d)
   git worktree add --detach --quiet "$baseline_tree" "$BASELINE"
   BASELINE_COMMIT=$(git -C "$baseline_tree" rev-parse --short HEAD)
-  target=$(realpath -m "$CARGO_TARGET_DIR")
-  (cd "$baseline_tree" && CARGO_TARGET_DIR="$target" cargo build --release --locked -p user -p product)
-  BASELINE_BIN="$target/baseline-$BASELINE_COMMIT"
-  mkdir -p "$BASELINE_BIN"
-  cp "$target/release/user-service" "$target/release/product-service" "$BASELINE_BIN/"
+  baseline_target="$(realpath -m "$CARGO_TARGET_DIR")-baseline"
+  (cd "$baseline_tree" && CARGO_TARGET_DIR="$baseline_target" cargo build --release --locked -p user -p product)
+  BASELINE_BIN="$baseline_target/release"
   git worktree remove --force "$baseline_tree"
 fi
 cargo build --release --locked -p auth -p user -p product -p order -p mailer
