@@ -130,6 +130,17 @@ per_request() { # service_before mariadb_before service_pid requests
   python3 -c "print(f'{($(cpu_ms "$3") - $1) * 1000 / $4:.0f} {($(cpu_ms "$MARIADB_PID") - $2) * 1000 / $4:.0f}')"
 }
 
+# One wrk run against the process $1: prints the result, and sets RESULT (the wrk line) and CPU
+# ("<service µs> <MariaDB µs>" per request).
+measure() { # pid connections url [wrk options...]
+  local pid=$1 service_before db_before
+  shift
+  service_before=$(cpu_ms "$pid") db_before=$(cpu_ms "$MARIADB_PID")
+  RESULT=$(run_wrk "$@")
+  CPU=$(per_request "$service_before" "$db_before" "$pid" "$(cut -d' ' -f6 <<<"$RESULT")")
+  echo "  $RESULT"
+}
+
 row() { # scenario connections "p50 p99 p999 rps errors requests"
   read -r p50 p99 p999 rps errors _ <<<"$3"
   echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |"
@@ -142,41 +153,36 @@ commands() {
     | awk '{c[$1] = $2} END {print c["Com_stmt_execute"], c["Com_admin_commands"]}'
 }
 
-service_cpu=$(cpu_ms "${PIDS[product]}") db_cpu=$(cpu_ms "$MARIADB_PID")
-product_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua)
-read -r product_cpu product_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[product]}" "$(cut -d' ' -f6 <<<"$product_read")")"
-echo "  $product_read"
+measure "${PIDS[product]}" "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua
+product_read=$RESULT
+read -r product_cpu product_db_cpu <<<"$CPU"
 sleep 3
 echo "product read, read cache off"
 read -r executes_before pings_before <<<"$(commands)"
-service_cpu=$(cpu_ms "${PIDS[uncached]}") db_cpu=$(cpu_ms "$MARIADB_PID")
-uncached_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18093" -s bench/wrk/random_product.lua)
-read -r uncached_cpu uncached_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[uncached]}" "$(cut -d' ' -f6 <<<"$uncached_read")")"
+measure "${PIDS[uncached]}" "$CONNECTIONS" "http://127.0.0.1:18093" -s bench/wrk/random_product.lua
+uncached_read=$RESULT
+read -r uncached_cpu uncached_db_cpu <<<"$CPU"
 read -r executes_after pings_after <<<"$(commands)"
 uncached_requests=$(cut -d' ' -f6 <<<"$uncached_read")
 per_read() { python3 -c "print(f'{($1) / $uncached_requests:.2f}')"; }
 executes_per_read=$(per_read "$executes_after - $executes_before")
 pings_per_read=$(per_read "$pings_after - $pings_before")
-echo "  $uncached_read"
 sleep 3
 echo "user read (authenticated)"
-service_cpu=$(cpu_ms "${PIDS[user]}") db_cpu=$(cpu_ms "$MARIADB_PID")
-user_read=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token")
-read -r user_cpu user_db_cpu <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[user]}" "$(cut -d' ' -f6 <<<"$user_read")")"
-echo "  $user_read"
+measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
+user_read=$RESULT
+read -r user_cpu user_db_cpu <<<"$CPU"
 sleep 3
 if [[ -n $BASELINE ]]; then
   echo "product read, $BASELINE_COMMIT"
-  service_cpu=$(cpu_ms "${PIDS[product_baseline]}") db_cpu=$(cpu_ms "$MARIADB_PID")
-  product_baseline=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18193" -s bench/wrk/random_product.lua)
-  read -r product_baseline_cpu _ <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[product_baseline]}" "$(cut -d' ' -f6 <<<"$product_baseline")")"
-  echo "  $product_baseline"
+  measure "${PIDS[product_baseline]}" "$CONNECTIONS" "http://127.0.0.1:18193" -s bench/wrk/random_product.lua
+  product_baseline=$RESULT
+  read -r product_baseline_cpu _ <<<"$CPU"
   sleep 3
   echo "user read (authenticated), $BASELINE_COMMIT"
-  service_cpu=$(cpu_ms "${PIDS[user_baseline]}") db_cpu=$(cpu_ms "$MARIADB_PID")
-  user_baseline=$(run_wrk "$CONNECTIONS" "http://127.0.0.1:18192/user/$user" -H "Authorization: Bearer $token")
-  read -r user_baseline_cpu _ <<<"$(per_request "$service_cpu" "$db_cpu" "${PIDS[user_baseline]}" "$(cut -d' ' -f6 <<<"$user_baseline")")"
-  echo "  $user_baseline"
+  measure "${PIDS[user_baseline]}" "$CONNECTIONS" "http://127.0.0.1:18192/user/$user" -H "Authorization: Bearer $token"
+  user_baseline=$RESULT
+  read -r user_baseline_cpu _ <<<"$CPU"
   sleep 3
 fi
 

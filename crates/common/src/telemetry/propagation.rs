@@ -4,7 +4,7 @@
 
 use opentelemetry::{
     propagation::{Extractor, Injector, TextMapPropagator},
-    trace::TraceContextExt,
+    trace::{TraceContextExt, TraceId},
 };
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -19,10 +19,8 @@ pub fn continue_trace(span: &tracing::Span, service: &'static str, carrier: &dyn
     let parent = TraceContextPropagator::new().extract(carrier).with_value(ServiceName(service));
     // Fails only when no OpenTelemetry layer is installed; the span then simply has no context.
     let _ = span.set_parent(parent);
-    let context = span.context();
-    let span_context = context.span().span_context().clone();
-    if span_context.is_valid() {
-        span.record("trace_id", tracing::field::display(span_context.trace_id()));
+    if let Some(trace_id) = trace_id(span) {
+        span.record("trace_id", tracing::field::display(trace_id));
     }
 }
 
@@ -34,7 +32,13 @@ pub fn inject(span: &tracing::Span, carrier: &mut dyn Injector) {
 
 /// The current span's trace id, as 32 hex digits.
 pub fn current_trace_id() -> Option<String> {
-    let context = tracing::Span::current().context();
-    let span_context = context.span().span_context().clone();
-    span_context.is_valid().then(|| span_context.trace_id().to_string())
+    trace_id(&tracing::Span::current()).map(|id| id.to_string())
+}
+
+/// `span`'s trace id, if it has a valid context.
+fn trace_id(span: &tracing::Span) -> Option<TraceId> {
+    let context = span.context();
+    let otel_span = context.span();
+    let span_context = otel_span.span_context();
+    span_context.is_valid().then(|| span_context.trace_id())
 }
