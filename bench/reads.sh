@@ -78,7 +78,7 @@ if [[ -n $BASELINE ]]; then
   env USER_PORT=18192 USER_DATABASE=shopper_user_bench \
     "$BASELINE_BIN/user-service" >/tmp/bench-user-baseline.log 2>&1 &
   PIDS[user_baseline]=$!
-  env PRODUCT_PORT=18193 PRODUCT_DATABASE=shopper_product_bench \
+  env PRODUCT_PORT=18193 PRODUCT_DATABASE=shopper_product_bench PRODUCT_READ_CACHE_ENTRIES=0 \
     "$BASELINE_BIN/product-service" >/tmp/bench-product-baseline.log 2>&1 &
   PIDS[product_baseline]=$!
   for port in 18192 18193; do
@@ -130,59 +130,60 @@ per_request() { # service_before mariadb_before service_pid requests
   python3 -c "print(f'{($(cpu_ms "$3") - $1) * 1000 / $4:.0f} {($(cpu_ms "$MARIADB_PID") - $2) * 1000 / $4:.0f}')"
 }
 
-# One wrk run against the process $1: prints the result, and sets RESULT (the wrk line) and CPU
-# ("<service µs> <MariaDB µs>" per request).
-measure() { # pid connections url [wrk options...]
-  local pid=$1 service_before db_before
-  shift
-  service_before=$(cpu_ms "$pid") db_before=$(cpu_ms "$MARIADB_PID")
-  RESULT=$(run_wrk "$@")
-  CPU=$(per_request "$service_before" "$db_before" "$pid" "$(cut -d' ' -f6 <<<"$RESULT")")
-  echo "  $RESULT"
+# The commands MariaDB has run so far: "<statements> <executions> <pings>". Questions counts every
+# statement a client sent (text or prepared, the status query itself among them); pings are
+# counted apart, in Com_admin_commands.
+commands() {
+  "${MYSQL[@]}" -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_stmt_execute', 'Com_admin_commands')" \
+    | awk '{c[$1] = $2} END {print c["Questions"], c["Com_stmt_execute"], c["Com_admin_commands"]}'
 }
 
-row() { # scenario connections "p50 p99 p999 rps errors requests"
+# One wrk run against the process $1: prints the result, and sets RESULT (the wrk line), CPU
+# ("<service µs> <MariaDB µs>" per request) and COMMANDS ("<commands> <executions> <pings>" of
+# MariaDB per request; commands = statements + pings).
+measure() { # pid connections url [wrk options...]
+  local pid=$1 service_before db_before questions_before executes_before pings_before
+  local questions executes pings requests
+  shift
+  read -r questions_before executes_before pings_before <<<"$(commands)"
+  service_before=$(cpu_ms "$pid") db_before=$(cpu_ms "$MARIADB_PID")
+  RESULT=$(run_wrk "$@")
+  requests=$(cut -d' ' -f6 <<<"$RESULT")
+  CPU=$(per_request "$service_before" "$db_before" "$pid" "$requests")
+  read -r questions executes pings <<<"$(commands)"
+  COMMANDS=$(python3 -c "r = $requests; q = $questions - $questions_before; e = $executes - $executes_before
+p = $pings - $pings_before; print(f'{(q + p) / r:.2f} {e / r:.2f} {p / r:.2f}')")
+  echo "  $RESULT; CPU µs a request (service, MariaDB): $CPU; MariaDB commands, executions, pings a request: $COMMANDS"
+}
+
+# A row of the table: the wrk figures, then CPU and commands a request.
+row() { # scenario connections "p50 p99 p999 rps errors requests" ["service_µs db_µs" "commands ..."]
   read -r p50 p99 p999 rps errors _ <<<"$3"
-  echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors |"
+  read -r service_cpu db_cpu <<<"${4:-}"
+  read -r commands _ <<<"${5:-}"
+  echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors | ${service_cpu:+$service_cpu µs} | ${db_cpu:+$db_cpu µs} | ${commands} |"
 }
 
 echo "product read"
-# The commands MariaDB has run so far: statement executions and pings (Com_admin_commands).
-commands() {
-  "${MYSQL[@]}" -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_stmt_execute', 'Com_admin_commands')" \
-    | awk '{c[$1] = $2} END {print c["Com_stmt_execute"], c["Com_admin_commands"]}'
-}
-
 measure "${PIDS[product]}" "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua
-product_read=$RESULT
-read -r product_cpu product_db_cpu <<<"$CPU"
+product_read=$RESULT product_cpu=$CPU product_commands=$COMMANDS
 sleep 3
 echo "product read, read cache off"
-read -r executes_before pings_before <<<"$(commands)"
 measure "${PIDS[uncached]}" "$CONNECTIONS" "http://127.0.0.1:18093" -s bench/wrk/random_product.lua
-uncached_read=$RESULT
-read -r uncached_cpu uncached_db_cpu <<<"$CPU"
-read -r executes_after pings_after <<<"$(commands)"
-uncached_requests=$(cut -d' ' -f6 <<<"$uncached_read")
-per_read() { python3 -c "print(f'{($1) / $uncached_requests:.2f}')"; }
-executes_per_read=$(per_read "$executes_after - $executes_before")
-pings_per_read=$(per_read "$pings_after - $pings_before")
+uncached_read=$RESULT uncached_cpu=$CPU uncached_commands=$COMMANDS
 sleep 3
 echo "user read (authenticated)"
 measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
-user_read=$RESULT
-read -r user_cpu user_db_cpu <<<"$CPU"
+user_read=$RESULT user_cpu=$CPU user_commands=$COMMANDS
 sleep 3
 if [[ -n $BASELINE ]]; then
-  echo "product read, $BASELINE_COMMIT"
+  echo "product read, read cache off, $BASELINE_COMMIT"
   measure "${PIDS[product_baseline]}" "$CONNECTIONS" "http://127.0.0.1:18193" -s bench/wrk/random_product.lua
-  product_baseline=$RESULT
-  read -r product_baseline_cpu _ <<<"$CPU"
+  product_baseline=$RESULT product_baseline_cpu=$CPU product_baseline_commands=$COMMANDS
   sleep 3
   echo "user read (authenticated), $BASELINE_COMMIT"
   measure "${PIDS[user_baseline]}" "$CONNECTIONS" "http://127.0.0.1:18192/user/$user" -H "Authorization: Bearer $token"
-  user_baseline=$RESULT
-  read -r user_baseline_cpu _ <<<"$CPU"
+  user_baseline=$RESULT user_baseline_cpu=$CPU user_baseline_commands=$COMMANDS
   sleep 3
 fi
 
@@ -208,10 +209,13 @@ SYSBENCH=(sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-user=root --
   --tables=1 --table-size=10000 --db-ps-mode=auto)
 "${SYSBENCH[@]}" prepare >/dev/null
 db_cpu=$(cpu_ms "$MARIADB_PID")
+read -r questions_before _ pings_before <<<"$(commands)"
 point_selects=$("${SYSBENCH[@]}" --threads="$CONNECTIONS" --time="${DURATION%s}" --percentile=99 run)
+read -r questions_after _ pings_after <<<"$(commands)"
 db_qps=$(awk '/queries:/ {gsub(/[()]/, "", $3); print $3}' <<<"$point_selects")
 db_queries=$(awk '/queries:/ {print $2}' <<<"$point_selects")
 point_select_cpu=$(python3 -c "print(f'{($(cpu_ms "$MARIADB_PID") - $db_cpu) * 1000 / $db_queries:.0f}')")
+point_select_commands=$(python3 -c "print(f'{($questions_after - $questions_before + $pings_after - $pings_before) / $db_queries:.2f}')")
 db_p99=$(awk '/99th percentile:/ {print $3}' <<<"$point_selects")
 echo "  $db_qps queries/s, p99 $db_p99 ms"
 sleep 3
@@ -228,22 +232,29 @@ read -r _ _ _ uncached_rps _ <<<"$uncached_read"
 read -r _ _ _ user_rps _ <<<"$user_read"
 read -r _ alone_p99 _ _ _ <<<"$alone"
 read -r _ during_p99 _ _ _ <<<"$during"
+read -r _ uncached_db_cpu <<<"$uncached_cpu"
+read -r _ user_db_cpu <<<"$user_cpu"
+read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
 {
   echo "## Reads, sign-ins and memory"
   echo
   echo "\`bench/reads.sh\` on $(date -u +%Y-%m-%d): the five release binaries, one process each, wrk for $DURATION per"
-  echo "row, sysbench on the same MariaDB; \`AUTH_RATE_LIMIT=off\` so sign-ins are not throttled."
+  echo "row, sysbench on the same MariaDB; \`AUTH_RATE_LIMIT=off\` so sign-ins are not throttled. CPU is each"
+  echo "process's own time over the run, divided by its requests; MariaDB commands are its \`Questions\` (statements"
+  echo "sent by clients) and \`Com_admin_commands\` (pings) over the run, divided the same way."
   echo
-  echo "| scenario | connections | requests/s | p50 | p99 | p99.9 | errors |"
-  echo "|---|---|---|---|---|---|---|"
-  row "\`GET /product/{id}\`, 1,000 products at random" "$CONNECTIONS" "$product_read"
-  row "the same, read cache off" "$CONNECTIONS" "$uncached_read"
-  row "\`GET /user/{id}\` (bearer token)" "$CONNECTIONS" "$user_read"
+  echo "| scenario | connections | requests/s | p50 | p99 | p99.9 | errors | service CPU a request | MariaDB CPU a request | MariaDB commands a request |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  row "\`GET /product/{id}\`, 1,000 products at random" "$CONNECTIONS" "$product_read" "$product_cpu" "$product_commands"
+  row "the same, read cache off" "$CONNECTIONS" "$uncached_read" "$uncached_cpu" "$uncached_commands"
+  row "\`GET /user/{id}\` (bearer token)" "$CONNECTIONS" "$user_read" "$user_cpu" "$user_commands"
   if [[ -n $BASELINE ]]; then
-    row "\`GET /product/{id}\`, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$product_baseline"
-    row "\`GET /user/{id}\`, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$user_baseline"
+    row "\`GET /product/{id}\`, read cache off, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$product_baseline" \
+      "$product_baseline_cpu" "$product_baseline_commands"
+    row "\`GET /user/{id}\`, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$user_baseline" \
+      "$user_baseline_cpu" "$user_baseline_commands"
   fi
-  echo "| MariaDB \`oltp_point_select\` (sysbench, 10,000 rows) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | |"
+  echo "| MariaDB \`oltp_point_select\` (sysbench, 10,000 rows) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | | | $point_select_cpu µs | $point_select_commands |"
   row "\`GET /product/{id}\` alone" "$half" "$alone"
   row "\`GET /product/{id}\` during sign-ins" "$half" "$during"
   row "\`POST /auth/login\` saturated (argon2)" "$half" "$login"
@@ -252,27 +263,19 @@ read -r _ during_p99 _ _ _ <<<"$during"
   echo "  with the read cache off, $(ratio "$uncached_rps" "$db_qps")x. The cache makes it $(ratio "$product_rps" "$uncached_rps")x as fast."
   echo "- The user read serves $(ratio "$user_rps" 1800)x the 1.8k requests/s of the original Node.js \`GET /user/:id\`"
   echo "  (target: at least 5x)."
+  echo "- A read that reaches the database costs it $uncached_executes statement executions and $uncached_pings pings"
+  echo "  (product, cache off); MariaDB spends $(ratio "$uncached_db_cpu" "$point_select_cpu")x (product) and"
+  echo "  $(ratio "$user_db_cpu" "$point_select_cpu")x (user) the CPU of a sysbench point select on it (target: at most 1.5x)."
   echo "- Saturated sign-ins raise the product read's p99 $(ratio "$during_p99" "$alone_p99")x (target: at most 3x)."
   if [[ -n $BASELINE ]]; then
     read -r _ _ _ product_baseline_rps _ <<<"$product_baseline"
     read -r _ _ _ user_baseline_rps _ <<<"$user_baseline"
     echo "- Against $BASELINE_COMMIT (\`BASELINE=$BASELINE bench/reads.sh\`), measured in the same run: the product read"
-    echo "  $(ratio "$product_rps" "$product_baseline_rps")x its rate ($product_cpu µs against $product_baseline_cpu µs of service CPU a read), the user read"
-    echo "  $(ratio "$user_rps" "$user_baseline_rps")x ($user_cpu µs against $user_baseline_cpu µs)."
+    echo "  with its cache off $(ratio "$uncached_rps" "$product_baseline_rps")x its rate, the user read $(ratio "$user_rps" "$user_baseline_rps")x."
   fi
   echo
-  echo "CPU time per request, from the processes' own counters over each run: the product read took"
-  echo "$product_cpu µs in product-service and $product_db_cpu µs in MariaDB ($uncached_cpu µs and $uncached_db_cpu µs with the read cache off),"
-  echo "the user read $user_cpu µs in user-service and"
-  echo "$user_db_cpu µs in MariaDB; a sysbench point select took $point_select_cpu µs in MariaDB. Per product read"
-  echo "with the cache off MariaDB ran $executes_per_read statement executions and $pings_per_read pings."
-  echo
   echo "Without the cache a read is an HTTP exchange plus a database exchange where sysbench makes only the"
-  echo "latter, and the load generator, the service and MariaDB share two cores. MariaDB itself spends more per"
-  echo "read than per point select because sqlx pings every connection"
-  echo "it takes back into its pool (the pings above; sqlx has no setting to turn that off), so each read is two"
-  echo "commands for the database. The services no longer ping on checkout as well (sqlx's default), which was"
-  echo "a third command per read."
+  echo "latter, and the load generator, the service and MariaDB share two cores."
   echo
   echo "| service | idle RSS | peak RSS | RSS 5 s after the runs |"
   echo "|---|---|---|---|"

@@ -3,8 +3,8 @@
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
+use common::db::{Connection, Transaction};
 use events::{Envelope, Event};
-use sqlx::{MySql, MySqlConnection, Transaction};
 use tokio::sync::Notify;
 
 /// A handle to stage events and to wake the relay once they are committed.
@@ -21,7 +21,7 @@ impl Outbox {
 
     /// Writes `event` to the outbox inside the caller's transaction: it is published if and only
     /// if that transaction commits. Carries the current span's trace context.
-    pub async fn stage<E: Event>(tx: &mut MySqlConnection, event: &E) -> anyhow::Result<Envelope> {
+    pub async fn stage<E: Event>(tx: &mut Connection, event: &E) -> anyhow::Result<Envelope> {
         let mut envelope = Envelope::new(event)?;
         let mut trace = HashMap::new();
         common::telemetry::inject(&tracing::Span::current(), &mut trace);
@@ -39,7 +39,7 @@ impl Outbox {
 
     /// Commits the transaction, then wakes the relay so the events leave at once rather than at
     /// its next poll.
-    pub async fn commit(&self, tx: Transaction<'_, MySql>) -> Result<(), sqlx::Error> {
+    pub async fn commit(&self, tx: Transaction) -> Result<(), sqlx::Error> {
         tx.commit().await?;
         self.wake();
         Ok(())

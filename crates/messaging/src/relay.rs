@@ -10,12 +10,13 @@ use std::{collections::HashMap, time::Duration};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use common::db::Pool;
 use lapin::{
     BasicProperties, Channel,
     options::{BasicPublishOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
-use sqlx::{Connection, MySqlPool, QueryBuilder};
+use sqlx::QueryBuilder;
 use tokio_util::sync::CancellationToken;
 use tracing::field::Empty;
 
@@ -54,7 +55,7 @@ const PRUNE_BATCH: u32 = 1000;
 /// Publishes one service's outbox.
 pub struct OutboxRelay {
     service: &'static str,
-    pool: MySqlPool,
+    pool: Pool,
     broker: Broker,
     outbox: Outbox,
     settings: RelaySettings,
@@ -73,7 +74,7 @@ impl OutboxRelay {
     /// A relay for `service`'s outbox in `pool`.
     pub fn new(
         service: &'static str,
-        pool: MySqlPool,
+        pool: Pool,
         broker: Broker,
         outbox: Outbox,
         settings: RelaySettings,
@@ -160,10 +161,8 @@ impl OutboxRelay {
         // Connect before claiming anything: no rows stay locked while the broker is away, and an
         // idle service still notices (and reports) an unreachable broker.
         let channel = self.ready_channel(channel).await?;
-        let mut connection = self.pool.acquire().await?;
         // READ COMMITTED: claiming under REPEATABLE READ deadlocks now and then with other relays.
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *connection).await?;
-        let mut tx = connection.begin().await?;
+        let mut tx = self.pool.begin_read_committed().await?;
         let rows: Vec<(i64, uuid::Uuid, String, String)> = sqlx::query_as(
             "SELECT seq, id, event_type, envelope FROM outbox
              WHERE published_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED",

@@ -4,8 +4,8 @@
 
 use std::{collections::BTreeMap, future::Future};
 
+use common::db::Connection;
 use events::{Envelope, Event};
-use sqlx::MySqlConnection;
 
 use crate::{HandlerError, handler::HandlerFuture};
 
@@ -18,7 +18,7 @@ pub trait Handles<E: Event>: Send + Sync + 'static {
         &self,
         event: E,
         envelope: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 
     /// Called once the effect of `event` is committed, for in-process notifications (someone in
@@ -26,7 +26,7 @@ pub trait Handles<E: Event>: Send + Sync + 'static {
     fn committed(&self, _event: &E) {}
 }
 
-type Dispatch<H> = for<'a> fn(&'a H, &'a Envelope, &'a mut MySqlConnection) -> HandlerFuture<'a>;
+type Dispatch<H> = for<'a> fn(&'a H, &'a Envelope, &'a mut Connection) -> HandlerFuture<'a>;
 type Committed<H> = fn(&H, &Envelope);
 
 struct Route<H> {
@@ -82,7 +82,7 @@ impl<H: Send + Sync + 'static> Subscriptions<H> {
         &self,
         handlers: &'a H,
         envelope: &'a Envelope,
-        tx: &'a mut MySqlConnection,
+        tx: &'a mut Connection,
     ) -> HandlerFuture<'a> {
         match self.routes.get(envelope.kind.as_str()) {
             Some(route) => (route.handle)(handlers, envelope, tx),
@@ -101,11 +101,7 @@ impl<H: Send + Sync + 'static> Subscriptions<H> {
 }
 
 /// Decodes the payload (a payload that does not decode is parked) and hands it on.
-fn dispatch<'a, H, E>(
-    handlers: &'a H,
-    envelope: &'a Envelope,
-    tx: &'a mut MySqlConnection,
-) -> HandlerFuture<'a>
+fn dispatch<'a, H, E>(handlers: &'a H, envelope: &'a Envelope, tx: &'a mut Connection) -> HandlerFuture<'a>
 where
     H: Handles<E>,
     E: Event + Send + 'static,

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use axum::Router;
+use common::db::Pool;
 use common::{
     db,
     http::{self, Readiness},
     jwt::{JwksClient, TokenVerifier},
 };
 use messaging::{Broker, Consumer, Outbox, OutboxRelay, RelaySettings};
-use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Built, Config, Service, SharedSettings, workers::Workers};
@@ -17,7 +17,7 @@ use crate::{Built, Config, Service, SharedSettings, workers::Workers};
 /// What the runtime has built when a service assembles itself.
 pub struct Parts<'a> {
     /// The service's pool, on its migrated schema.
-    pub pool: MySqlPool,
+    pub pool: Pool,
     /// Stages events in a transaction and wakes the relay after commit.
     pub outbox: Outbox,
     /// The shared settings.

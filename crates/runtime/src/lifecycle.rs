@@ -3,8 +3,8 @@
 //! for every service.
 
 use axum::Router;
+use common::db::Pool;
 use common::{config::HttpSettings, http};
-use sqlx::MySqlPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -17,7 +17,7 @@ pub struct Built {
     admin: TcpListener,
     router: Router,
     http: HttpSettings,
-    pool: MySqlPool,
+    pool: Pool,
     workers: Workers,
 }
 
@@ -27,7 +27,7 @@ impl Built {
         name: &'static str,
         router: Router,
         http: HttpSettings,
-        pool: MySqlPool,
+        pool: Pool,
         workers: Workers,
     ) -> anyhow::Result<Self> {
         let listener = http::bind(&http).await?;

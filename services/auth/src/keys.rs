@@ -2,14 +2,14 @@
 //! schema, so restarts and every instance sign with the same key.
 
 use anyhow::Context;
+use common::db::Pool;
 use common::jwt::SigningKey;
-use sqlx::MySqlPool;
 
 use crate::store::signing_keys;
 
 pub(crate) async fn load_or_create(
     configured: Option<SigningKey>,
-    pool: &MySqlPool,
+    pool: &Pool,
 ) -> anyhow::Result<SigningKey> {
     if let Some(key) = configured {
         tracing::info!(kid = key.kid(), "signing with the configured key");

@@ -1,16 +1,16 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
+use common::db::Pool;
 use common::jwt::{JwkSet, TokenIssuer, TokenVerifier};
 use messaging::Outbox;
-use sqlx::MySqlPool;
 
 use crate::{passwords::PasswordHashing, throttle::Throttle};
 
 /// What every handler may reach.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) outbox: Outbox,
     pub(crate) passwords: Arc<PasswordHashing>,
     pub(crate) issuer: Arc<TokenIssuer>,

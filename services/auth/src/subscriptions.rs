@@ -4,11 +4,11 @@
 //! 401).
 
 use chrono::Utc;
+use common::db::Connection;
 use common::{db::UniqueWrite, rbac::Role};
 use events::{Envelope, UserDeleted, UserUpdateRejected, UserUpdated};
 use identity::Email;
 use messaging::{HandlerError, Handles, Outbox, Subscriptions};
-use sqlx::MySqlConnection;
 
 use crate::store::{accounts, refresh_tokens};
 
@@ -25,7 +25,7 @@ impl Handles<UserUpdated> for AccountChanges {
         &self,
         event: UserUpdated,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         let email = Email::parse(&event.email).map_err(|e| HandlerError::Reject(format!("email {e}")))?;
         let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
@@ -44,7 +44,7 @@ impl Handles<UserDeleted> for AccountChanges {
         &self,
         event: UserDeleted,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         accounts::disable(&mut *tx, event.user_id).await?;
         refresh_tokens::revoke_account(&mut *tx, event.user_id, Utc::now()).await?;
@@ -53,7 +53,7 @@ impl Handles<UserDeleted> for AccountChanges {
     }
 }
 
-async fn reject_update(tx: &mut MySqlConnection, event: UserUpdated) -> Result<(), HandlerError> {
+async fn reject_update(tx: &mut Connection, event: UserUpdated) -> Result<(), HandlerError> {
     let account = accounts::find_by_id(&mut *tx, event.user_id)
         .await?
         .ok_or_else(|| HandlerError::Reject(format!("no account {}", event.user_id)))?;

@@ -2,7 +2,8 @@
 //! `user.deleted`, applied in the consumer's transaction.
 
 use chrono::Utc;
-use sqlx::{MySqlConnection, MySqlExecutor};
+use common::db::Connection;
+use sqlx::MySqlExecutor;
 use uuid::Uuid;
 
 use crate::mails::Recipient;
@@ -19,7 +20,7 @@ pub(crate) enum Entry {
 
 /// Records a new account; a deleted one stays deleted.
 pub(crate) async fn register(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     user: Uuid,
     email: &str,
     name: &str,
@@ -39,11 +40,7 @@ pub(crate) async fn register(
 
 /// Records an account's new address (an update before the registration keeps a row to be
 /// completed by it: the name is filled in then).
-pub(crate) async fn change_email(
-    tx: &mut MySqlConnection,
-    user: Uuid,
-    email: &str,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn change_email(tx: &mut Connection, user: Uuid, email: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO directory (user_id, email, name, updated_at) VALUES (?, ?, '', ?)
          ON DUPLICATE KEY UPDATE email = IF(deleted_at IS NULL, VALUES(email), email), updated_at = VALUES(updated_at)",
@@ -57,7 +54,7 @@ pub(crate) async fn change_email(
 }
 
 /// Forgets an account's address for good.
-pub(crate) async fn forget(tx: &mut MySqlConnection, user: Uuid) -> Result<(), sqlx::Error> {
+pub(crate) async fn forget(tx: &mut Connection, user: Uuid) -> Result<(), sqlx::Error> {
     let now = Utc::now();
     sqlx::query(
         "INSERT INTO directory (user_id, email, name, updated_at, deleted_at) VALUES (?, NULL, '', ?, ?)

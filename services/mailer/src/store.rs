@@ -1,8 +1,8 @@
 //! The sent-mail log: the record before and after each call to the provider.
 
 use chrono::Utc;
+use common::db::Pool;
 use common::db::UniqueWrite;
-use sqlx::MySqlPool;
 use uuid::Uuid;
 
 /// What a delivery may do about its event's mail.
@@ -18,7 +18,7 @@ pub(crate) enum Claim {
 
 /// Claims the event's mail for sending: a new row, or a `retryable` one turned `sending`.
 /// Both statements commit at once, so the claim survives whatever happens during the call.
-pub(crate) async fn claim(pool: &MySqlPool, event_id: Uuid, recipient: &str) -> anyhow::Result<Claim> {
+pub(crate) async fn claim(pool: &Pool, event_id: Uuid, recipient: &str) -> anyhow::Result<Claim> {
     let now = Utc::now();
     let inserted = sqlx::query(
         "INSERT INTO sent_mail (event_id, recipient, status, attempts, created_at, updated_at)
@@ -53,7 +53,7 @@ pub(crate) async fn claim(pool: &MySqlPool, event_id: Uuid, recipient: &str) -> 
 
 /// Records the outcome of the call.
 pub(crate) async fn record(
-    pool: &MySqlPool,
+    pool: &Pool,
     event_id: Uuid,
     status: &'static str,
     provider_message_id: Option<&str>,

@@ -10,12 +10,12 @@
 //! A timeout is retried, as SendGrid usually did not take a mail it did not answer for, but that
 //! retry can duplicate a mail SendGrid accepted without answering in time.
 
+use common::db::{Connection, Pool};
 use events::{
     Envelope, OrderConfirmed, OrderPaid, OrderRefunded, OrderStatusChanged, UserDeleted, UserRegistered,
     UserUpdated,
 };
 use messaging::{HandlerError, Handles, Subscriptions};
-use sqlx::{MySqlConnection, MySqlPool};
 use uuid::Uuid;
 
 use crate::{
@@ -39,7 +39,7 @@ pub(crate) fn all() -> Subscriptions<Mailer> {
 
 /// Sends each mail once, to the address the directory holds.
 pub struct Mailer {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) client: MailClient,
 }
 
@@ -48,7 +48,7 @@ impl Handles<UserRegistered> for Mailer {
         &self,
         event: UserRegistered,
         envelope: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         directory::register(tx, event.user_id, &event.email, event.name.trim()).await?;
         self.send_once(envelope, mails::welcome::welcome(&event)).await
@@ -60,7 +60,7 @@ impl Handles<UserUpdated> for Mailer {
         &self,
         event: UserUpdated,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         Ok(directory::change_email(tx, event.user_id, &event.email).await?)
     }
@@ -71,7 +71,7 @@ impl Handles<UserDeleted> for Mailer {
         &self,
         event: UserDeleted,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         Ok(directory::forget(tx, event.user_id).await?)
     }
@@ -82,7 +82,7 @@ impl Handles<OrderConfirmed> for Mailer {
         &self,
         event: OrderConfirmed,
         envelope: &Envelope,
-        _: &mut MySqlConnection,
+        _: &mut Connection,
     ) -> Result<(), HandlerError> {
         // An order to be paid is confirmed to the customer once it is paid (`order.paid`).
         if event.payment_required {
@@ -105,7 +105,7 @@ impl Handles<OrderPaid> for Mailer {
         &self,
         event: OrderPaid,
         envelope: &Envelope,
-        _: &mut MySqlConnection,
+        _: &mut Connection,
     ) -> Result<(), HandlerError> {
         let Some(to) = self.recipient(event.user_id).await? else { return Ok(()) };
         let mail = mails::confirmation::confirmation(
@@ -124,7 +124,7 @@ impl Handles<OrderStatusChanged> for Mailer {
         &self,
         event: OrderStatusChanged,
         envelope: &Envelope,
-        _: &mut MySqlConnection,
+        _: &mut Connection,
     ) -> Result<(), HandlerError> {
         if event.to != "shipped" {
             return Ok(());
@@ -139,7 +139,7 @@ impl Handles<OrderRefunded> for Mailer {
         &self,
         event: OrderRefunded,
         envelope: &Envelope,
-        _: &mut MySqlConnection,
+        _: &mut Connection,
     ) -> Result<(), HandlerError> {
         let Some(to) = self.recipient(event.user_id).await? else { return Ok(()) };
         self.send_once(

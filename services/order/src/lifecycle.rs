@@ -2,9 +2,9 @@
 //! history, and announced in the same transaction.
 
 use chrono::Utc;
+use common::db::Connection;
 use events::{OrderCancelled, OrderStatusChanged};
 use messaging::Outbox;
-use sqlx::MySqlConnection;
 use uuid::Uuid;
 
 use crate::{
@@ -49,7 +49,7 @@ impl From<sqlx::Error> for ChangeError {
 /// The product service releases what it holds for the order once, and reserves nothing for an
 /// order cancelled before its `order.created` arrives.
 pub(crate) async fn apply(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: &Head,
     change: Change<'_>,
 ) -> Result<Status, ChangeError> {

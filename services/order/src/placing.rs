@@ -68,7 +68,7 @@ pub(crate) async fn replay(
     fingerprint: &[u8; 32],
 ) -> Result<Option<Order>, AppError> {
     let mut db = state.pool.acquire().await?;
-    let recorded = orders::find_by_key(&mut *db, user, key).await?;
+    let recorded = orders::find_by_key(&mut db, user, key).await?;
     let Some(id) = idempotency::replayed(recorded, fingerprint)? else {
         return Ok(None);
     };

@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use common::db::Pool;
 use messaging::Outbox;
-use sqlx::{Acquire, MySqlPool};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -24,7 +24,7 @@ use crate::{
 const BATCH: u32 = 100;
 
 pub(crate) struct PendingTimeout {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) outbox: Outbox,
     /// How long an order may stay pending.
     pub(crate) timeout: Duration,
@@ -45,10 +45,8 @@ impl PendingTimeout {
     /// Rejects one batch of orders pending past the timeout; returns how many.
     pub(crate) async fn sweep(&self) -> anyhow::Result<usize> {
         let cutoff = Utc::now() - self.timeout;
-        let mut connection = self.pool.acquire().await?;
         // READ COMMITTED: no gap locks, so the sweep never blocks new orders being placed.
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *connection).await?;
-        let mut tx = connection.begin().await?;
+        let mut tx = self.pool.begin_read_committed().await?;
         let stale = orders::lock_stale_pending(&mut tx, cutoff, BATCH).await?;
         for order in &stale {
             let change =

@@ -19,8 +19,8 @@ use std::{sync::Arc, time::Duration};
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
+use common::db::Pool;
 use common::expiring::ExpiringCache;
-use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ impl ReadCache {
 
 /// Follows the catalogue's changes into one replica's cache.
 pub(crate) struct ChangeFollower {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) cache: ReadCache,
 }
 

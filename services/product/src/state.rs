@@ -1,16 +1,16 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use common::db::Pool;
 use common::jwt::TokenVerifier;
 use messaging::Outbox;
-use sqlx::MySqlPool;
 
 use crate::{config::ProductSettings, read_cache::ReadCache, search_index::SearchIndex};
 
 /// What every handler may reach.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) outbox: Outbox,
     pub(crate) verifier: Arc<TokenVerifier>,
     pub(crate) settings: ProductSettings,

@@ -9,12 +9,12 @@
 
 use std::collections::BTreeMap;
 
+use common::db::Connection;
 use events::{
     Envelope, OrderCancelled, OrderCreated, RejectedLine, RejectionReason, ReservedLine, StockRejected,
     StockReserved,
 };
 use messaging::{HandlerError, Handles, Outbox, Subscriptions};
-use sqlx::MySqlConnection;
 use uuid::Uuid;
 
 use crate::{domain::Decision, store::reservations};
@@ -32,7 +32,7 @@ impl Handles<OrderCreated> for StockKeeper {
         &self,
         order: OrderCreated,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         reserve(order, tx).await
     }
@@ -43,13 +43,13 @@ impl Handles<OrderCancelled> for StockKeeper {
         &self,
         order: OrderCancelled,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         cancel(order, tx).await
     }
 }
 
-async fn reserve(order: OrderCreated, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn reserve(order: OrderCreated, tx: &mut Connection) -> Result<(), HandlerError> {
     // Lines asking for one product twice count as one line.
     let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
     for line in &order.items {
@@ -125,7 +125,7 @@ async fn reserve(order: OrderCreated, tx: &mut MySqlConnection) -> Result<(), Ha
     Ok(())
 }
 
-async fn cancel(order: OrderCancelled, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn cancel(order: OrderCancelled, tx: &mut Connection) -> Result<(), HandlerError> {
     // Cancelled before it was ever reserved: remember, so a late order.created reserves nothing.
     if reservations::decide(&mut *tx, order.order_id, Decision::Cancelled).await? {
         tracing::info!(order = %order.order_id, "cancelled before any reservation");

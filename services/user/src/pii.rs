@@ -9,8 +9,8 @@ use anyhow::{Context, anyhow, bail};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use common::config::{ConfigError, Env};
+use common::db::Pool;
 use secrecy::ExposeSecret;
-use sqlx::MySqlPool;
 use uuid::Uuid;
 
 /// The keys, by id, and which one encrypts new values.
@@ -61,7 +61,7 @@ impl PiiKeys {
 
     /// For a developer machine with no keys configured: one key generated on first start and
     /// kept in the schema. It protects nothing from whoever can read the schema, so it is logged.
-    pub(crate) async fn local(pool: &MySqlPool) -> anyhow::Result<Self> {
+    pub(crate) async fn local(pool: &Pool) -> anyhow::Result<Self> {
         let mut secret = [0u8; 32];
         aws_lc_rs::rand::fill(&mut secret).map_err(|_| anyhow!("random generator failed"))?;
         sqlx::query(

@@ -3,10 +3,10 @@
 //! `user.update_rejected` restores the email and role auth kept when it refused a change.
 
 use chrono::Utc;
+use common::db::Connection;
 use common::{db::UniqueWrite, rbac::Role};
 use events::{Envelope, UserRegistered, UserUpdateRejected};
 use messaging::{HandlerError, Handles, Subscriptions};
-use sqlx::MySqlConnection;
 
 use crate::store::profiles::{self, ProfileRow};
 
@@ -23,7 +23,7 @@ impl Handles<UserRegistered> for AccountEvents {
         &self,
         event: UserRegistered,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         create_profile(event, tx).await
     }
@@ -34,13 +34,13 @@ impl Handles<UserUpdateRejected> for AccountEvents {
         &self,
         event: UserUpdateRejected,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         restore_identity(event, tx).await
     }
 }
 
-async fn create_profile(event: UserRegistered, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn create_profile(event: UserRegistered, tx: &mut Connection) -> Result<(), HandlerError> {
     let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
     let now = Utc::now();
     let row = ProfileRow {
@@ -65,7 +65,7 @@ async fn create_profile(event: UserRegistered, tx: &mut MySqlConnection) -> Resu
     }
 }
 
-async fn restore_identity(event: UserUpdateRejected, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn restore_identity(event: UserUpdateRejected, tx: &mut Connection) -> Result<(), HandlerError> {
     let role: Role = event.role.parse().map_err(HandlerError::Reject)?;
     // Only undo the refused change itself: a later change of the same profile stands.
     let restored =

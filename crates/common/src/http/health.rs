@@ -10,9 +10,9 @@
 
 use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc, time::Duration};
 
+use crate::db::Pool;
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use serde::Serialize;
-use sqlx::MySqlPool;
 use utoipa::{OpenApi, ToSchema};
 
 use super::Json;
@@ -26,7 +26,7 @@ pub trait Probe: Send + Sync {
     fn is_up(&self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
 }
 
-impl Probe for MySqlPool {
+impl Probe for Pool {
     fn is_up(&self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
         Box::pin(async move { sqlx::query("SELECT 1").execute(self).await.is_ok() })
     }

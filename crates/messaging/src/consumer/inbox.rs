@@ -5,13 +5,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::db::UniqueWrite;
+use common::db::{Connection, Pool};
 use events::Envelope;
-use sqlx::MySqlConnection;
-use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 
 /// Records `envelope` in the caller's transaction; `false` if it was handled before.
-pub(super) async fn record(tx: &mut MySqlConnection, envelope: &Envelope) -> Result<bool, sqlx::Error> {
+pub(super) async fn record(tx: &mut Connection, envelope: &Envelope) -> Result<bool, sqlx::Error> {
     let recorded = sqlx::query("INSERT INTO inbox (message_id, event_type, received_at) VALUES (?, ?, ?)")
         .bind(envelope.id)
         .bind(&envelope.kind)
@@ -24,7 +23,7 @@ pub(super) async fn record(tx: &mut MySqlConnection, envelope: &Envelope) -> Res
 /// Forgets handled message ids older than the retention, hourly.
 pub(super) async fn prune(
     service: &'static str,
-    pool: MySqlPool,
+    pool: Pool,
     retention: Duration,
     shutdown: CancellationToken,
 ) {

@@ -13,6 +13,7 @@ mod settle;
 
 use std::{sync::Arc, time::Duration};
 
+use common::db::{Connection, Pool};
 use events::Envelope;
 use futures_util::StreamExt;
 use lapin::{
@@ -20,7 +21,7 @@ use lapin::{
     options::{BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
-use sqlx::{MySqlConnection, MySqlPool};
+
 use tokio_util::sync::CancellationToken;
 
 pub use settings::ConsumerSettings;
@@ -31,7 +32,7 @@ use crate::{Broker, Outbox, QueueNames, Subscriptions, handler::HandlerFuture, t
 /// so the runner is not generic.
 trait Apply: Send + Sync + 'static {
     fn event_types(&self) -> Vec<&'static str>;
-    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a>;
+    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut Connection) -> HandlerFuture<'a>;
     fn committed(&self, envelope: &Envelope);
 }
 
@@ -44,7 +45,7 @@ impl<H: Send + Sync + 'static> Apply for Bound<H> {
     fn event_types(&self) -> Vec<&'static str> {
         self.subscriptions.event_types()
     }
-    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut MySqlConnection) -> HandlerFuture<'a> {
+    fn handle<'a>(&'a self, envelope: &'a Envelope, tx: &'a mut Connection) -> HandlerFuture<'a> {
         self.subscriptions.handle(&self.handlers, envelope, tx)
     }
     fn committed(&self, envelope: &Envelope) {
@@ -55,7 +56,7 @@ impl<H: Send + Sync + 'static> Apply for Bound<H> {
 /// Consumes one service's queue with its subscriptions.
 pub struct Consumer {
     service: &'static str,
-    pool: MySqlPool,
+    pool: Pool,
     broker: Broker,
     handler: Arc<dyn Apply>,
     settings: ConsumerSettings,
@@ -68,7 +69,7 @@ impl Consumer {
     /// with `handlers`.
     pub fn new<H: Send + Sync + 'static>(
         service: &'static str,
-        pool: MySqlPool,
+        pool: Pool,
         broker: Broker,
         subscriptions: Subscriptions<H>,
         handlers: H,

@@ -6,6 +6,7 @@ use std::{
     time::Duration,
 };
 
+use common::db::{self, Pool};
 use events::{Envelope, UserDeleted};
 use lapin::{
     BasicProperties, Channel, Connection, ConnectionProperties,
@@ -15,7 +16,7 @@ use messaging::{
     Broker, BrokerSettings, Consumer, ConsumerSettings, HandlerError, Handles, Subscriptions,
     declare_exchange,
 };
-use sqlx::{Connection as _, MySqlConnection, MySqlPool};
+use sqlx::{Connection as _, MySqlConnection};
 use testkit::TcpProxy;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -31,7 +32,7 @@ pub fn amqp_address() -> String {
 /// A fresh schema with the messaging tables and an `effects` table for test handlers.
 pub struct Schema {
     pub name: String,
-    pub pool: MySqlPool,
+    pub pool: Pool,
 }
 
 impl Schema {
@@ -42,7 +43,8 @@ impl Schema {
             .execute(&mut server)
             .await
             .unwrap();
-        let pool = MySqlPool::connect(&format!("{}/{name}", database_url())).await.unwrap();
+        let options = format!("{}/{name}", database_url()).parse().unwrap();
+        let pool = Pool::new(options, 10);
         sqlx::raw_sql(messaging::SCHEMA_SQL).execute(&pool).await.unwrap();
         sqlx::raw_sql("CREATE TABLE effects (event_id BINARY(16) NOT NULL, applied_at DATETIME(6) NOT NULL)")
             .execute(&pool)
@@ -145,7 +147,7 @@ impl Handles<UserDeleted> for Recorder {
         &self,
         _: UserDeleted,
         envelope: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut db::Connection,
     ) -> Result<(), HandlerError> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
         self.traces.lock().unwrap().push(common::telemetry::current_trace_id());

@@ -8,7 +8,7 @@ use std::{
 use anyhow::Context;
 use aws_lc_rs::{hkdf, hmac};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use sqlx::MySqlPool;
+use common::db::Pool;
 use uuid::Uuid;
 
 use crate::store::login_attempts;
@@ -67,7 +67,7 @@ impl FailureCounter {
     /// instances cannot get past the limit; a success then clears the count. Attempts refused
     /// while locked do not move the window, so a lock ends at the latest one window after the
     /// first failure.
-    pub(crate) async fn admit(&self, pool: &MySqlPool, subject: &Subject) -> anyhow::Result<Admission> {
+    pub(crate) async fn admit(&self, pool: &Pool, subject: &Subject) -> anyhow::Result<Admission> {
         let now = Utc::now();
         let stale_before = now - self.window;
         // One past the limit is enough to mean "locked"; the count stops there.
@@ -85,7 +85,7 @@ impl FailureCounter {
     }
 
     /// The password was right: the account starts with a clean slate.
-    pub(crate) async fn succeeded(&self, pool: &MySqlPool, subject: &Subject) -> anyhow::Result<()> {
+    pub(crate) async fn succeeded(&self, pool: &Pool, subject: &Subject) -> anyhow::Result<()> {
         login_attempts::clear(pool, &subject.0).await?;
         Ok(())
     }
@@ -96,7 +96,7 @@ impl FailureCounter {
 
     /// Windows that ended (most of them of unknown emails, which no success ever clears) are
     /// deleted in small batches; a failure here only delays that.
-    async fn prune_now_and_then(&self, pool: &MySqlPool, stale_before: DateTime<Utc>) {
+    async fn prune_now_and_then(&self, pool: &Pool, stale_before: DateTime<Utc>) {
         if self.counted.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY != PRUNE_EVERY - 1 {
             return;
         }

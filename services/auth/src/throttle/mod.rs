@@ -24,7 +24,7 @@ mod settings;
 use std::{net::IpAddr, time::Duration};
 
 use common::AppError;
-use sqlx::MySqlPool;
+use common::db::Pool;
 use uuid::Uuid;
 
 pub(crate) use address::ClientAddress;
@@ -96,7 +96,7 @@ impl Throttle {
     /// checked; 429 when the account is locked.
     pub(crate) async fn login_attempt(
         &self,
-        pool: &MySqlPool,
+        pool: &Pool,
         account: Option<Uuid>,
         email: &str,
     ) -> Result<LoginAttempt, AppError> {
@@ -113,11 +113,7 @@ impl Throttle {
     }
 
     /// The password was right: the failures before it are forgotten.
-    pub(crate) async fn login_succeeded(
-        &self,
-        pool: &MySqlPool,
-        attempt: LoginAttempt,
-    ) -> Result<(), AppError> {
+    pub(crate) async fn login_succeeded(&self, pool: &Pool, attempt: LoginAttempt) -> Result<(), AppError> {
         if let (Some(limits), Some(subject)) = (&self.limits, attempt.0) {
             limits.failures.succeeded(pool, &subject).await?;
         }

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use common::db::Pool;
 use messaging::Outbox;
-use sqlx::{Acquire, MySqlPool};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -25,7 +25,7 @@ const BATCH: u32 = 100;
 pub(crate) const PAYMENT_EXPIRED: &str = "payment_expired";
 
 pub(crate) struct PaymentExpiry {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) outbox: Outbox,
     /// How often to look.
     pub(crate) every: Duration,
@@ -40,10 +40,8 @@ impl PaymentExpiry {
 
     /// Cancels one batch of orders whose window closed; returns how many.
     pub(crate) async fn sweep(&self) -> anyhow::Result<usize> {
-        let mut connection = self.pool.acquire().await?;
         // READ COMMITTED: no gap locks, so the sweep never blocks orders being confirmed.
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(&mut *connection).await?;
-        let mut tx = connection.begin().await?;
+        let mut tx = self.pool.begin_read_committed().await?;
         let expired = payments::lock_expired(&mut tx, Utc::now(), BATCH).await?;
         for id in &expired {
             let Some(order) = orders::lock(&mut tx, *id).await? else { continue };

@@ -10,9 +10,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use common::db::Pool;
 use events::{OrderRefunded, ReservedLine};
 use messaging::Outbox;
-use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 
 use super::{
@@ -45,7 +45,7 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Runs the due payment jobs.
 pub(crate) struct PaymentJobs {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) outbox: Outbox,
     pub(crate) payer: Payer,
     /// Rung when an intent is stored: the checkout that placed the order may be waiting for it.

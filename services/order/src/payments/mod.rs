@@ -21,7 +21,7 @@ pub(crate) mod webhook;
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use sqlx::MySqlConnection;
+use common::db::Connection;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ impl Payer {
     /// a job will create its intent.
     pub(crate) async fn open(
         &self,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
         order: Uuid,
         amount_cents: i64,
         currency: &str,

@@ -15,11 +15,11 @@
 
 use chrono::Utc;
 use common::AppError;
+use common::db::Connection;
 use events::OrderPaid;
 use messaging::Outbox;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use sqlx::MySqlConnection;
 
 use super::{Payer, jobs::charged_lines, signature};
 use crate::{
@@ -98,7 +98,7 @@ pub(crate) async fn receive(
     Ok(())
 }
 
-async fn apply(tx: &mut MySqlConnection, event: &StripeEvent) -> Result<Outcome, AppError> {
+async fn apply(tx: &mut Connection, event: &StripeEvent) -> Result<Outcome, AppError> {
     let intent = &event.data.object;
     let succeeded = match event.kind.as_str() {
         "payment_intent.succeeded" => true,

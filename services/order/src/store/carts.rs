@@ -1,7 +1,8 @@
 //! The SQL of carts.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, MySqlConnection, MySqlExecutor};
+use common::db::Connection;
+use sqlx::{FromRow, MySqlExecutor};
 use uuid::Uuid;
 
 /// One line of a cart.
@@ -12,7 +13,7 @@ pub(crate) struct CartLine {
 }
 
 /// Takes the cart's lock (creating the cart), marking it changed at `at`.
-pub(crate) async fn lock(tx: &mut MySqlConnection, user: Uuid, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub(crate) async fn lock(tx: &mut Connection, user: Uuid, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO carts (user_id, updated_at) VALUES (?, ?)
          ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)",
@@ -45,7 +46,7 @@ pub(crate) async fn updated_at(
 
 /// Whether the cart holds a line for `product`, and how many lines it holds.
 pub(crate) async fn census(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     user: Uuid,
     product: Uuid,
 ) -> Result<(bool, i64), sqlx::Error> {
@@ -60,7 +61,7 @@ pub(crate) async fn census(
 
 /// Sets the line of `product` to `quantity` units, adding it if needed.
 pub(crate) async fn set_line(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     user: Uuid,
     product: Uuid,
     quantity: i64,
@@ -80,11 +81,7 @@ pub(crate) async fn set_line(
 }
 
 /// Removes the line of `product`, if there is one.
-pub(crate) async fn remove_line(
-    tx: &mut MySqlConnection,
-    user: Uuid,
-    product: Uuid,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn remove_line(tx: &mut Connection, user: Uuid, product: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM cart_items WHERE user_id = ? AND product_id = ?")
         .bind(user)
         .bind(product)
@@ -94,14 +91,14 @@ pub(crate) async fn remove_line(
 }
 
 /// Removes every line.
-pub(crate) async fn clear(tx: &mut MySqlConnection, user: Uuid) -> Result<(), sqlx::Error> {
+pub(crate) async fn clear(tx: &mut Connection, user: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM cart_items WHERE user_id = ?").bind(user).execute(tx).await?;
     Ok(())
 }
 
 /// Takes `quantity` units of `product` out of the cart: the line goes when no unit is left.
 pub(crate) async fn take_out(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     user: Uuid,
     product: Uuid,
     quantity: i64,

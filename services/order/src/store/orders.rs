@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use common::db::Connection;
 use common::idempotency::IdempotencyKey;
 use events::{RejectedLine, ReservedLine};
-use sqlx::{FromRow, MySqlConnection, MySqlExecutor, QueryBuilder};
+use sqlx::{FromRow, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
 use crate::{
@@ -45,7 +46,7 @@ pub(crate) struct NewOrder<'a> {
 
 /// Stores a pending order with its lines and the first step of its history. Fails with a unique
 /// violation when the user already used the idempotency key.
-pub(crate) async fn insert(tx: &mut MySqlConnection, order: &NewOrder<'_>) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert(tx: &mut Connection, order: &NewOrder<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO orders (id, user_id, status, idempotency_key, request_hash, from_cart, created_at, updated_at)
          VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
@@ -84,7 +85,7 @@ pub(crate) async fn find_by_key(
 }
 
 /// Locks one order for a decision about it.
-pub(crate) async fn lock(tx: &mut MySqlConnection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
+pub(crate) async fn lock(tx: &mut Connection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, user_id, status, from_cart, payment_status FROM orders WHERE id = ? FOR UPDATE",
     )
@@ -94,7 +95,7 @@ pub(crate) async fn lock(tx: &mut MySqlConnection, id: Uuid) -> Result<Option<He
 }
 
 /// One order's head, read without a lock.
-pub(crate) async fn head(db: &mut MySqlConnection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
+pub(crate) async fn head(db: &mut Connection, id: Uuid) -> Result<Option<Head>, sqlx::Error> {
     sqlx::query_as("SELECT id, user_id, status, from_cart, payment_status FROM orders WHERE id = ?")
         .bind(id)
         .fetch_optional(db)
@@ -104,7 +105,7 @@ pub(crate) async fn head(db: &mut MySqlConnection, id: Uuid) -> Result<Option<He
 /// Locks up to `limit` orders still pending since before `cutoff`, skipping any another
 /// instance holds, oldest first.
 pub(crate) async fn lock_stale_pending(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     cutoff: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<Head>, sqlx::Error> {
@@ -121,7 +122,7 @@ pub(crate) async fn lock_stale_pending(
 
 /// Moves an order to `to` and records the step.
 pub(crate) async fn set_status(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: &Head,
     to: Status,
     reason: Option<&str>,
@@ -156,7 +157,7 @@ fn observe_settle_time(order: Uuid, to: Status, at: DateTime<Utc>) {
 }
 
 async fn record_step(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     from: Option<Status>,
     to: Status,
@@ -182,7 +183,7 @@ async fn record_step(
 
 /// Writes the price snapshot: each line's name and unit price, the total and the currency.
 pub(crate) async fn price(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     lines: &[ReservedLine],
     total_cents: i64,
@@ -210,7 +211,7 @@ pub(crate) async fn price(
 
 /// Marks the lines the product service could not reserve, with why.
 pub(crate) async fn mark_rejected(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     lines: &[RejectedLine],
 ) -> Result<(), sqlx::Error> {
@@ -247,7 +248,7 @@ pub(crate) struct Filter {
 }
 
 /// The ids of one page of orders, newest first.
-pub(crate) async fn list(db: &mut MySqlConnection, filter: &Filter) -> Result<Vec<Uuid>, sqlx::Error> {
+pub(crate) async fn list(db: &mut Connection, filter: &Filter) -> Result<Vec<Uuid>, sqlx::Error> {
     let mut sql = QueryBuilder::new("SELECT id FROM orders WHERE TRUE");
     if let Some(user) = filter.user_id {
         sql.push(" AND user_id = ").push_bind(user);
@@ -309,7 +310,7 @@ impl TryFrom<Option<String>> for OptionalStatus {
 }
 
 /// The orders with these ids, whole, in the order of `ids` (three queries for any number).
-pub(crate) async fn load(db: &mut MySqlConnection, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
+pub(crate) async fn load(db: &mut Connection, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -401,6 +402,6 @@ pub(crate) async fn load(db: &mut MySqlConnection, ids: &[Uuid]) -> Result<Vec<O
 }
 
 /// One whole order.
-pub(crate) async fn find(db: &mut MySqlConnection, id: Uuid) -> Result<Option<Order>, sqlx::Error> {
+pub(crate) async fn find(db: &mut Connection, id: Uuid) -> Result<Option<Order>, sqlx::Error> {
     Ok(load(db, &[id]).await?.pop())
 }

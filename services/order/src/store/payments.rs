@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, MySqlConnection, MySqlExecutor};
+use common::db::Connection;
+use sqlx::{FromRow, MySqlExecutor};
 use uuid::Uuid;
 
 use crate::domain::PaymentStatus;
@@ -53,7 +54,7 @@ pub(crate) struct Job {
 
 /// Opens the payment of a just-confirmed order.
 pub(crate) async fn open(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     provider: &str,
     amount_cents: i64,
@@ -121,7 +122,7 @@ pub(crate) async fn order_of_intent(
 
 /// Records the intent the provider created.
 pub(crate) async fn set_intent(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     intent: &str,
     client_secret: Option<&str>,
@@ -139,7 +140,7 @@ pub(crate) async fn set_intent(
 
 /// Records the provider's refund.
 pub(crate) async fn set_refund(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     refund: &str,
     now: DateTime<Utc>,
@@ -155,7 +156,7 @@ pub(crate) async fn set_refund(
 
 /// Sets the order's payment status.
 pub(crate) async fn set_status(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     status: PaymentStatus,
 ) -> Result<(), sqlx::Error> {
@@ -170,7 +171,7 @@ pub(crate) async fn set_status(
 /// Locks up to `limit` confirmed orders whose payment window closed unpaid, skipping any another
 /// instance holds.
 pub(crate) async fn lock_expired(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     now: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
@@ -187,7 +188,7 @@ pub(crate) async fn lock_expired(
 
 /// Schedules `action` for `order`, due now; a job already scheduled stays as it is.
 pub(crate) async fn schedule(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: Uuid,
     action: Action,
     now: DateTime<Utc>,
@@ -207,7 +208,7 @@ pub(crate) async fn schedule(
 /// Leases up to `limit` due jobs for `lease`: they are not due again until it ends, so no other
 /// worker takes them while their call runs, and a worker that dies leaves them due afterwards.
 pub(crate) async fn lease(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u32,
@@ -239,7 +240,7 @@ pub(crate) async fn lease(
 }
 
 /// Removes a job that is done (or can never be).
-pub(crate) async fn finish(tx: &mut MySqlConnection, job: &Job) -> Result<(), sqlx::Error> {
+pub(crate) async fn finish(tx: &mut Connection, job: &Job) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM payment_jobs WHERE order_id = ? AND action = ?")
         .bind(job.order_id)
         .bind(job.action.as_str())
@@ -268,7 +269,7 @@ pub(crate) async fn retry_at(
 
 /// Records a webhook event; `false` if it was handled before.
 pub(crate) async fn record_event(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     event_id: &str,
     event_type: &str,
     outcome: &str,
@@ -293,7 +294,7 @@ pub(crate) async fn record_event(
 
 /// Changes what came of a recorded webhook event.
 pub(crate) async fn set_event_outcome(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     event_id: &str,
     outcome: &str,
     detail: &str,

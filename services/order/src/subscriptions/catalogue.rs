@@ -3,9 +3,9 @@
 //! drops anything older than what the copy holds, so events may arrive in any order.
 
 use chrono::Utc;
+use common::db::Connection;
 use events::{Envelope, ProductCreated, ProductDeleted, ProductUpdated, ProductsImported};
 use messaging::{HandlerError, Handles};
-use sqlx::MySqlConnection;
 
 use super::OrderEvents;
 use crate::store::catalogue::{self, Listing};
@@ -14,12 +14,7 @@ use crate::store::catalogue::{self, Listing};
 const FIRST_VERSION: i64 = 1;
 
 impl Handles<ProductCreated> for OrderEvents {
-    async fn handle(
-        &self,
-        p: ProductCreated,
-        _: &Envelope,
-        tx: &mut MySqlConnection,
-    ) -> Result<(), HandlerError> {
+    async fn handle(&self, p: ProductCreated, _: &Envelope, tx: &mut Connection) -> Result<(), HandlerError> {
         let ProductCreated { product_id, sku, name, price_cents, currency, stock, category } = p;
         let first = ProductUpdated {
             product_id,
@@ -36,12 +31,7 @@ impl Handles<ProductCreated> for OrderEvents {
 }
 
 impl Handles<ProductUpdated> for OrderEvents {
-    async fn handle(
-        &self,
-        p: ProductUpdated,
-        _: &Envelope,
-        tx: &mut MySqlConnection,
-    ) -> Result<(), HandlerError> {
+    async fn handle(&self, p: ProductUpdated, _: &Envelope, tx: &mut Connection) -> Result<(), HandlerError> {
         record(&p, tx).await
     }
 }
@@ -51,7 +41,7 @@ impl Handles<ProductsImported> for OrderEvents {
         &self,
         batch: ProductsImported,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         let listings: Vec<Listing<'_>> = batch.products.iter().map(listing).collect();
         Ok(catalogue::upsert(tx, &listings, Utc::now()).await?)
@@ -59,7 +49,7 @@ impl Handles<ProductsImported> for OrderEvents {
 }
 
 /// Records the product as of `p.version`, unless the copy holds a later one.
-async fn record(p: &ProductUpdated, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn record(p: &ProductUpdated, tx: &mut Connection) -> Result<(), HandlerError> {
     Ok(catalogue::upsert(tx, &[listing(p)], Utc::now()).await?)
 }
 
@@ -75,12 +65,7 @@ fn listing(p: &ProductUpdated) -> Listing<'_> {
 }
 
 impl Handles<ProductDeleted> for OrderEvents {
-    async fn handle(
-        &self,
-        p: ProductDeleted,
-        _: &Envelope,
-        tx: &mut MySqlConnection,
-    ) -> Result<(), HandlerError> {
+    async fn handle(&self, p: ProductDeleted, _: &Envelope, tx: &mut Connection) -> Result<(), HandlerError> {
         Ok(catalogue::withdraw(tx, p.product_id, Utc::now()).await?)
     }
 }

@@ -6,10 +6,10 @@
 //! release whatever it reserved. Each answer applies once (inbox) and only to a pending order.
 
 use chrono::Utc;
+use common::db::Connection;
 use events::{Envelope, Event, OrderConfirmed, StockRejected, StockReserved};
 use messaging::Outbox;
 use messaging::{HandlerError, Handles};
-use sqlx::MySqlConnection;
 use uuid::Uuid;
 
 use super::OrderEvents;
@@ -27,7 +27,7 @@ impl Handles<StockReserved> for OrderEvents {
         &self,
         answer: StockReserved,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         confirm(self, answer, tx).await
     }
@@ -46,7 +46,7 @@ impl Handles<StockRejected> for OrderEvents {
         &self,
         answer: StockRejected,
         _: &Envelope,
-        tx: &mut MySqlConnection,
+        tx: &mut Connection,
     ) -> Result<(), HandlerError> {
         reject(answer, tx).await
     }
@@ -57,7 +57,7 @@ impl Handles<StockRejected> for OrderEvents {
 }
 
 /// The order, locked, if it still waits for this answer.
-async fn pending(tx: &mut MySqlConnection, id: Uuid, answer: &str) -> Result<Option<Head>, HandlerError> {
+async fn pending(tx: &mut Connection, id: Uuid, answer: &str) -> Result<Option<Head>, HandlerError> {
     let Some(order) = orders::lock(tx, id).await? else {
         return Err(HandlerError::Reject(format!("{answer} for order {id}, which does not exist")));
     };
@@ -71,7 +71,7 @@ async fn pending(tx: &mut MySqlConnection, id: Uuid, answer: &str) -> Result<Opt
 async fn confirm(
     handlers: &OrderEvents,
     answer: StockReserved,
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
 ) -> Result<(), HandlerError> {
     let Some(order) = pending(tx, answer.order_id, StockReserved::TYPE).await? else {
         return Ok(());
@@ -108,7 +108,7 @@ async fn confirm(
     Ok(())
 }
 
-async fn reject(answer: StockRejected, tx: &mut MySqlConnection) -> Result<(), HandlerError> {
+async fn reject(answer: StockRejected, tx: &mut Connection) -> Result<(), HandlerError> {
     let Some(order) = pending(tx, answer.order_id, StockRejected::TYPE).await? else {
         return Ok(());
     };
@@ -118,7 +118,7 @@ async fn reject(answer: StockRejected, tx: &mut MySqlConnection) -> Result<(), H
 }
 
 async fn settle(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     order: &Head,
     to: Status,
     reason: Option<&str>,

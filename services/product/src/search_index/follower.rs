@@ -8,8 +8,8 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use common::db::Pool;
 use futures_util::TryStreamExt;
-use sqlx::MySqlPool;
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -38,7 +38,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Fills and follows one replica's [`SearchIndex`].
 pub(crate) struct IndexFollower {
-    pub(crate) pool: MySqlPool,
+    pub(crate) pool: Pool,
     pub(crate) index: SearchIndex,
 }
 
@@ -73,7 +73,7 @@ fn broken(error: impl Into<anyhow::Error>) -> Failure {
 
 /// Builds an index, publishes it, follows the changes into it; should it fail, searches go to
 /// FULLTEXT again while a new one is built.
-async fn serve(pool: MySqlPool, shared: Arc<Shared>) {
+async fn serve(pool: Pool, shared: Arc<Shared>) {
     loop {
         let (mut indexer, since) = build(&pool).await;
         shared.publish(Some(indexer.searching()));
@@ -87,7 +87,7 @@ async fn serve(pool: MySqlPool, shared: Arc<Shared>) {
 }
 
 /// A new index holding every live product, and the time the changes after it are to be read from.
-async fn build(pool: &MySqlPool) -> (Indexer, DateTime<Utc>) {
+async fn build(pool: &Pool) -> (Indexer, DateTime<Utc>) {
     loop {
         // Changes from a moment before the full read began are read again after it.
         let since = Utc::now() - OVERLAP;
@@ -115,7 +115,7 @@ async fn build(pool: &MySqlPool) -> (Indexer, DateTime<Utc>) {
 
 /// Follows the changes until the index fails; a database that does not answer only delays it.
 async fn follow(
-    pool: &MySqlPool,
+    pool: &Pool,
     shared: &Shared,
     indexer: &mut Indexer,
     mut since: DateTime<Utc>,
@@ -192,7 +192,7 @@ impl Indexer {
     }
 
     /// A new index of every live product.
-    async fn filled(pool: &MySqlPool) -> Result<Self, Failure> {
+    async fn filled(pool: &Pool) -> Result<Self, Failure> {
         let mut indexer = Self::new().map_err(broken)?;
         let mut rows = indexing::all_live(pool);
         let mut batch = Vec::with_capacity(BATCH as usize);
@@ -209,7 +209,7 @@ impl Indexer {
 
     /// Indexes the changes after `since` whose searched fields moved, and commits. What it holds
     /// is updated only once the commit is done, so a failed read is read again in full.
-    async fn follow(&mut self, pool: &MySqlPool, since: DateTime<Utc>) -> Result<(), Failure> {
+    async fn follow(&mut self, pool: &Pool, since: DateTime<Utc>) -> Result<(), Failure> {
         let mut after = (since, Uuid::nil());
         let (mut seen, mut changed) = (Vec::new(), Vec::new());
         loop {

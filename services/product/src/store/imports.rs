@@ -2,7 +2,8 @@
 //! per line.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, MySqlConnection, QueryBuilder};
+use common::db::Connection;
+use sqlx::{FromRow, QueryBuilder};
 use uuid::Uuid;
 
 use super::products::{COLUMNS, Product};
@@ -27,10 +28,7 @@ impl Current {
 }
 
 /// The products holding `skus`, locked until the transaction ends.
-pub(crate) async fn lock_by_sku(
-    tx: &mut MySqlConnection,
-    skus: &[&str],
-) -> Result<Vec<Current>, sqlx::Error> {
+pub(crate) async fn lock_by_sku(tx: &mut Connection, skus: &[&str]) -> Result<Vec<Current>, sqlx::Error> {
     if skus.is_empty() {
         return Ok(Vec::new());
     }
@@ -55,7 +53,7 @@ pub(crate) struct Row<'a> {
 /// Creates the products of `rows` and replaces those that exist (locked by the caller), in one
 /// statement: an existing id takes every field, the new version and `now` as its update time.
 pub(crate) async fn write(
-    tx: &mut MySqlConnection,
+    tx: &mut Connection,
     rows: &[Row<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {

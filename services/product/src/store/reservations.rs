@@ -1,4 +1,5 @@
 use chrono::Utc;
+use common::db::Connection;
 use common::db::UniqueWrite;
 use sqlx::{FromRow, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
@@ -91,7 +92,7 @@ pub(crate) async fn decide(
 
 /// Gives back every unit the order still holds, once: released lines are marked and skipped
 /// the next time. Returns how many lines were released.
-pub(crate) async fn release(db: &mut sqlx::MySqlConnection, order: Uuid) -> Result<usize, sqlx::Error> {
+pub(crate) async fn release(db: &mut Connection, order: Uuid) -> Result<usize, sqlx::Error> {
     let held: Vec<(Uuid, i64)> = sqlx::query_as(
         "SELECT product_id, quantity FROM reservations WHERE order_id = ? AND released_at IS NULL ORDER BY product_id FOR UPDATE",
     )

@@ -1,25 +1,28 @@
-//! The database pool: each service owns one schema on a shared MySQL server, creates it when
-//! it is missing and runs its own migrations.
+//! The database: each service owns one schema on a shared MySQL server, creates it when it is
+//! missing and runs its own migrations, through a pool whose connections cost the server nothing
+//! beyond the statements they run.
 
-use std::{fmt, str::FromStr, time::Duration};
+mod connection;
+mod pool;
+mod transaction;
+
+use std::{fmt, str::FromStr};
 
 use anyhow::Context;
 use sqlx::{
-    AssertSqlSafe, Connection, MySqlPool,
+    AssertSqlSafe, Connection as _,
     migrate::Migrator,
-    mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError, MySqlPoolOptions},
+    mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError},
 };
+
+pub use connection::Connection;
+pub use pool::Pool;
+pub use transaction::Transaction;
 
 use crate::config::{ConfigError, Env};
 
 /// MySQL's "unknown database" error number.
 const ER_BAD_DB_ERROR: u16 = 1049;
-
-/// A pooled connection idle this long is pinged before use. sqlx's default pings on every
-/// checkout, an extra database round trip per query; a connection in steady use has just proved
-/// itself, and one that has sat idle (through a server restart or a proxy's idle cut) is checked
-/// before it is handed out.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Where a service keeps its data.
 #[derive(Clone)]
@@ -72,29 +75,20 @@ impl DatabaseSettings {
     }
 }
 
-/// Opens a pool on the service's schema, creating the schema first if it does not exist.
-pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<MySqlPool> {
+/// Opens a pool on the service's schema, creating the schema first if it does not exist. One
+/// connection is opened at once, so a wrong address or password fails the start.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
     let options = settings.server.clone().database(&settings.schema);
-    let pool_options = MySqlPoolOptions::new()
-        .max_connections(settings.max_connections)
-        .acquire_timeout(Duration::from_secs(5))
-        .test_before_acquire(false)
-        .before_acquire(|connection, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR {
-                    connection.ping().await?;
-                }
-                Ok(true)
-            })
-        });
-    match pool_options.clone().connect_with(options.clone()).await {
-        Ok(pool) => Ok(pool),
+    let pool = Pool::new(options, settings.max_connections);
+    match pool.acquire().await {
+        Ok(_) => Ok(pool),
         Err(sqlx::Error::Database(e))
             if e.try_downcast_ref::<MySqlDatabaseError>().map(MySqlDatabaseError::number)
                 == Some(ER_BAD_DB_ERROR) =>
         {
             create_schema(settings).await?;
-            pool_options.connect_with(options).await.context("cannot connect to the database")
+            pool.acquire().await.context("cannot connect to the database")?;
+            Ok(pool)
         }
         Err(e) => Err(e).context("cannot connect to the database"),
     }
@@ -118,10 +112,7 @@ async fn create_schema(settings: &DatabaseSettings) -> anyhow::Result<()> {
 }
 
 /// Connects and, unless the settings say the deployment migrates separately, migrates.
-pub async fn connect_for_service(
-    settings: &DatabaseSettings,
-    migrator: &Migrator,
-) -> anyhow::Result<MySqlPool> {
+pub async fn connect_for_service(settings: &DatabaseSettings, migrator: &Migrator) -> anyhow::Result<Pool> {
     let pool = connect(settings).await?;
     if settings.migrate_on_start {
         migrate(&pool, migrator).await?;
@@ -131,8 +122,9 @@ pub async fn connect_for_service(
 
 /// Applies pending migrations. sqlx holds a lock meanwhile, so instances starting together
 /// do not race.
-pub async fn migrate(pool: &MySqlPool, migrator: &Migrator) -> anyhow::Result<()> {
-    migrator.run(pool).await.context("database migration failed")
+pub async fn migrate(pool: &Pool, migrator: &Migrator) -> anyhow::Result<()> {
+    let mut connection = pool.acquire().await.context("cannot connect to the database")?;
+    migrator.run(connection.unchecked()).await.context("database migration failed")
 }
 
 /// Whether an error is a unique-key violation (MySQL reports no constraint name, so callers
