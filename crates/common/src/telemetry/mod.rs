@@ -104,10 +104,19 @@ pub fn init(settings: &TelemetrySettings, process: &'static str, logs: bool) -> 
     let logs = logs.then(|| log_layer(settings));
     // Spans and the events inside them at INFO and above, whatever `RUST_LOG` says: the trace
     // context must not depend on how verbose the logs are.
-    let spans = tracing_opentelemetry::layer().with_tracer(tracer.clone()).with_filter(filter_fn(traced));
-    let queries = settings
-        .export
-        .is_some()
+    let exporting = settings.export.is_some();
+    // Unexported spans only carry the trace context from a request into the events it causes
+    // (and its id into the logs): their events, source locations, threads, busy and idle times
+    // and the context activated on every enter would be work for nobody on every request.
+    let spans = tracing_opentelemetry::layer()
+        .with_tracer(tracer.clone())
+        .with_location(exporting)
+        .with_threads(exporting)
+        .with_target(exporting)
+        .with_tracked_inactivity(exporting)
+        .with_context_activation(exporting)
+        .with_filter(filter_fn(move |metadata| traced(metadata) && (exporting || metadata.is_span())));
+    let queries = exporting
         .then(|| query_spans::QuerySpans::new(tracer).with_filter(filter_fn(query_spans::is_query_event)));
     let installed = tracing_subscriber::registry().with(logs).with(spans).with(queries).try_init().is_ok();
     Telemetry { provider: installed.then_some(provider) }
