@@ -3,7 +3,7 @@
 # service's memory.
 #
 #   bench/reads.sh                  # DURATION=20s per run, CONNECTIONS=32
-#   BASELINE=<git ref> bench/reads.sh # also measures that commit's user and product reads
+#   BASELINE="<git ref> ..." bench/reads.sh # also measures those commits' user and product reads
 #
 # Starts the five release binaries, each its own process, on ports 18081-18085 against scratch
 # schemas (shopper_*_bench) and their own exchange and queues on the local MySQL/MariaDB and
@@ -29,17 +29,22 @@ for tool in wrk sysbench; do
   command -v "$tool" >/dev/null || { sudo -n true 2>/dev/null && sudo apt-get install -y "$tool" || apt-get install -y "$tool"; }
 done
 BASELINE=${BASELINE:-}
-if [[ -n $BASELINE ]]; then
-  # Its own target directory: two checkouts of one workspace in one target directory overwrite
-  # each other's artifacts (cargo names a path crate's artifacts by its place in the workspace).
+read -r -a BASELINES <<<"$BASELINE"
+declare -a BASELINE_COMMITS=() BASELINE_BINS=()
+for ref in "${BASELINES[@]}"; do
+  # A target directory of their own: two checkouts of one workspace in one target directory
+  # overwrite each other's artifacts (cargo names a path crate's artifacts by its place in the
+  # workspace). Each baseline's binaries are copied out before the next one builds.
   baseline_tree=$(mktemp -d)
-  git worktree add --detach --quiet "$baseline_tree" "$BASELINE"
-  BASELINE_COMMIT=$(git -C "$baseline_tree" rev-parse --short HEAD)
+  git worktree add --detach --quiet "$baseline_tree" "$ref"
+  BASELINE_COMMITS+=("$(git -C "$baseline_tree" rev-parse --short HEAD)")
   baseline_target="$(realpath -m "$CARGO_TARGET_DIR")-baseline"
   (cd "$baseline_tree" && CARGO_TARGET_DIR="$baseline_target" cargo build --release --locked -p user -p product)
-  BASELINE_BIN="$baseline_target/release"
+  bin=$(mktemp -d)
+  cp "$baseline_target/release/user-service" "$baseline_target/release/product-service" "$bin/"
+  BASELINE_BINS+=("$bin")
   git worktree remove --force "$baseline_tree"
-fi
+done
 cargo build --release --locked -p auth -p user -p product -p order -p mailer
 
 declare -A PIDS=()
@@ -51,6 +56,7 @@ stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   drop_all
+  for bin in "${BASELINE_BINS[@]}"; do rm -rf "$bin"; done
 }
 drop_all
 trap stop_all EXIT
@@ -73,18 +79,23 @@ env PRODUCT_PORT=18093 PRODUCT_DATABASE=shopper_product_bench PRODUCT_READ_CACHE
   "$CARGO_TARGET_DIR/release/product-service" >/tmp/bench-product-uncached.log 2>&1 &
 PIDS[uncached]=$!
 for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:18093/health/ready" >/dev/null && break; sleep 0.5; done
-if [[ -n $BASELINE ]]; then
-  # The baseline's user and product services, on the same schemas (its consumers share the queues).
-  env USER_PORT=18192 USER_DATABASE=shopper_user_bench \
-    "$BASELINE_BIN/user-service" >/tmp/bench-user-baseline.log 2>&1 &
-  PIDS[user_baseline]=$!
-  env PRODUCT_PORT=18193 PRODUCT_DATABASE=shopper_product_bench PRODUCT_READ_CACHE_ENTRIES=0 \
-    "$BASELINE_BIN/product-service" >/tmp/bench-product-baseline.log 2>&1 &
-  PIDS[product_baseline]=$!
-  for port in 18192 18193; do
-    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+# Each baseline's user service and product service (read cache on and off), on the same schemas
+# (its consumers share the queues); baseline i listens on 18192+10i to 18194+10i.
+for i in "${!BASELINE_BINS[@]}"; do
+  bin=${BASELINE_BINS[$i]} port=$((18192 + 10 * i))
+  env USER_PORT=$port USER_DATABASE=shopper_user_bench \
+    "$bin/user-service" >"/tmp/bench-user-baseline-$i.log" 2>&1 &
+  PIDS[user_baseline_$i]=$!
+  env PRODUCT_PORT=$((port + 1)) PRODUCT_DATABASE=shopper_product_bench \
+    "$bin/product-service" >"/tmp/bench-product-baseline-$i.log" 2>&1 &
+  PIDS[product_baseline_$i]=$!
+  env PRODUCT_PORT=$((port + 2)) PRODUCT_DATABASE=shopper_product_bench PRODUCT_READ_CACHE_ENTRIES=0 \
+    "$bin/product-service" >"/tmp/bench-product-uncached-baseline-$i.log" 2>&1 &
+  PIDS[uncached_baseline_$i]=$!
+  for p in "$port" $((port + 1)) $((port + 2)); do
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$p/health/ready" >/dev/null && break; sleep 0.5; done
   done
-fi
+done
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 admin=$(curl -fsS localhost:18081/auth/login -H 'content-type: application/json' \
@@ -176,16 +187,22 @@ echo "user read (authenticated)"
 measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
 user_read=$RESULT user_cpu=$CPU user_commands=$COMMANDS
 sleep 3
-if [[ -n $BASELINE ]]; then
-  echo "product read, read cache off, $BASELINE_COMMIT"
-  measure "${PIDS[product_baseline]}" "$CONNECTIONS" "http://127.0.0.1:18193" -s bench/wrk/random_product.lua
-  product_baseline=$RESULT product_baseline_cpu=$CPU product_baseline_commands=$COMMANDS
+declare -A BASE=()
+for i in "${!BASELINE_BINS[@]}"; do
+  commit=${BASELINE_COMMITS[$i]} port=$((18192 + 10 * i))
+  echo "product read, $commit"
+  measure "${PIDS[product_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 1))" -s bench/wrk/random_product.lua
+  BASE[product_$i]=$RESULT BASE[product_cpu_$i]=$CPU BASE[product_commands_$i]=$COMMANDS
   sleep 3
-  echo "user read (authenticated), $BASELINE_COMMIT"
-  measure "${PIDS[user_baseline]}" "$CONNECTIONS" "http://127.0.0.1:18192/user/$user" -H "Authorization: Bearer $token"
-  user_baseline=$RESULT user_baseline_cpu=$CPU user_baseline_commands=$COMMANDS
+  echo "product read, read cache off, $commit"
+  measure "${PIDS[uncached_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 2))" -s bench/wrk/random_product.lua
+  BASE[uncached_$i]=$RESULT BASE[uncached_cpu_$i]=$CPU BASE[uncached_commands_$i]=$COMMANDS
   sleep 3
-fi
+  echo "user read (authenticated), $commit"
+  measure "${PIDS[user_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$port/user/$user" -H "Authorization: Bearer $token"
+  BASE[user_$i]=$RESULT BASE[user_cpu_$i]=$CPU BASE[user_commands_$i]=$COMMANDS
+  sleep 3
+done
 
 half=$((CONNECTIONS / 2))
 echo "product read at $half connections, alone"
@@ -248,12 +265,15 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
   row "\`GET /product/{id}\`, 1,000 products at random" "$CONNECTIONS" "$product_read" "$product_cpu" "$product_commands"
   row "the same, read cache off" "$CONNECTIONS" "$uncached_read" "$uncached_cpu" "$uncached_commands"
   row "\`GET /user/{id}\` (bearer token)" "$CONNECTIONS" "$user_read" "$user_cpu" "$user_commands"
-  if [[ -n $BASELINE ]]; then
-    row "\`GET /product/{id}\`, read cache off, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$product_baseline" \
-      "$product_baseline_cpu" "$product_baseline_commands"
-    row "\`GET /user/{id}\`, the services of $BASELINE_COMMIT" "$CONNECTIONS" "$user_baseline" \
-      "$user_baseline_cpu" "$user_baseline_commands"
-  fi
+  for i in "${!BASELINE_BINS[@]}"; do
+    commit=${BASELINE_COMMITS[$i]}
+    row "\`GET /product/{id}\`, the services of $commit" "$CONNECTIONS" "${BASE[product_$i]}" \
+      "${BASE[product_cpu_$i]}" "${BASE[product_commands_$i]}"
+    row "the same, read cache off" "$CONNECTIONS" "${BASE[uncached_$i]}" \
+      "${BASE[uncached_cpu_$i]}" "${BASE[uncached_commands_$i]}"
+    row "\`GET /user/{id}\`, the services of $commit" "$CONNECTIONS" "${BASE[user_$i]}" \
+      "${BASE[user_cpu_$i]}" "${BASE[user_commands_$i]}"
+  done
   echo "| MariaDB \`oltp_point_select\` (sysbench, 10,000 rows) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | | | $point_select_cpu µs | $point_select_commands |"
   row "\`GET /product/{id}\` alone" "$half" "$alone"
   row "\`GET /product/{id}\` during sign-ins" "$half" "$during"
@@ -267,12 +287,16 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
   echo "  (product, cache off); MariaDB spends $(ratio "$uncached_db_cpu" "$point_select_cpu")x (product) and"
   echo "  $(ratio "$user_db_cpu" "$point_select_cpu")x (user) the CPU of a sysbench point select on it (target: at most 1.5x)."
   echo "- Saturated sign-ins raise the product read's p99 $(ratio "$during_p99" "$alone_p99")x (target: at most 3x)."
-  if [[ -n $BASELINE ]]; then
-    read -r _ _ _ product_baseline_rps _ <<<"$product_baseline"
-    read -r _ _ _ user_baseline_rps _ <<<"$user_baseline"
-    echo "- Against $BASELINE_COMMIT (\`BASELINE=$BASELINE bench/reads.sh\`), measured in the same run: the product read"
-    echo "  with its cache off $(ratio "$uncached_rps" "$product_baseline_rps")x its rate, the user read $(ratio "$user_rps" "$user_baseline_rps")x."
-  fi
+  for i in "${!BASELINE_BINS[@]}"; do
+    read -r _ _ _ base_product_rps _ <<<"${BASE[product_$i]}"
+    read -r _ _ _ base_uncached_rps _ <<<"${BASE[uncached_$i]}"
+    read -r _ _ _ base_user_rps _ <<<"${BASE[user_$i]}"
+    read -r base_product_cpu _ <<<"${BASE[product_cpu_$i]}"
+    read -r base_user_cpu _ <<<"${BASE[user_cpu_$i]}"
+    echo "- Against ${BASELINE_COMMITS[$i]} (\`BASELINE=\"$BASELINE\" bench/reads.sh\`), measured in the same run: the"
+    echo "  product read $(ratio "$product_rps" "$base_product_rps")x its rate (service CPU a read $(ratio "${product_cpu%% *}" "$base_product_cpu")x),"
+    echo "  with the cache off $(ratio "$uncached_rps" "$base_uncached_rps")x, the user read $(ratio "$user_rps" "$base_user_rps")x (service CPU a read $(ratio "${user_cpu%% *}" "$base_user_cpu")x)."
+  done
   echo
   echo "Without the cache a read is an HTTP exchange plus a database exchange where sysbench makes only the"
   echo "latter, and the load generator, the service and MariaDB share two cores."
