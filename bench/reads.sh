@@ -10,8 +10,8 @@
 # RabbitMQ, seeds 1,000 products (through the import) and one customer, and measures with wrk
 # (Debian package `wrk`; the product read draws one of the 1,000 at random per request) and
 # sysbench (Debian package `sysbench`), installing them when missing. Writes the reads section of
-# docs/BENCHMARKS.md. With BASELINE, the user and product services built from that commit (in a
-# worktree) run beside today's on the same schemas, and
+# docs/BENCHMARKS.md. With BASELINE, the user and product services built from that commit run
+# beside today's on the same schemas, and
 # each read is measured on both in the same run, today's first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,17 +33,23 @@ read -r -a BASELINES <<<"$BASELINE"
 declare -a BASELINE_COMMITS=() BASELINE_BINS=()
 for ref in "${BASELINES[@]}"; do
   # A target directory of their own: two checkouts of one workspace in one target directory
-  # overwrite each other's artifacts (cargo names a path crate's artifacts by its place in the
-  # workspace). Each baseline's binaries are copied out before the next one builds.
-  baseline_tree=$(mktemp -d)
-  git worktree add --detach --quiet "$baseline_tree" "$ref"
-  BASELINE_COMMITS+=("$(git -C "$baseline_tree" rev-parse --short HEAD)")
+  # overwrite each other's binaries (cargo names a path crate's artifacts by its place in the
+  # workspace). Each baseline's binaries are copied out before the next one builds. Its sources
+  # are kept beside that directory, extracted with the commit's time on every file, so a later
+  # run finds them unchanged and rebuilds nothing.
+  commit=$(git rev-parse --short "$ref^{commit}")
+  BASELINE_COMMITS+=("$commit")
   baseline_target="$(realpath -m "$CARGO_TARGET_DIR")-baseline"
+  baseline_tree="$baseline_target/sources/$commit"
+  if [ ! -d "$baseline_tree" ]; then
+    mkdir -p "$baseline_tree.partial"
+    git archive "$commit" | tar -x -C "$baseline_tree.partial"
+    mv "$baseline_tree.partial" "$baseline_tree"
+  fi
   (cd "$baseline_tree" && CARGO_TARGET_DIR="$baseline_target" cargo build --release --locked -p user -p product)
   bin=$(mktemp -d)
   cp "$baseline_target/release/user-service" "$baseline_target/release/product-service" "$bin/"
   BASELINE_BINS+=("$bin")
-  git worktree remove --force "$baseline_tree"
 done
 cargo build --release --locked -p auth -p user -p product -p order -p mailer
 
@@ -124,7 +130,12 @@ done
 # jemalloc hands freed pages back after a second; give the start-up's garbage that long.
 sleep 3
 declare -A IDLE=()
-for service in "${SERVICES[@]}"; do IDLE[$service]=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
+rss() { awk "/$1/ {printf \"%.1f\", \$2 / 1024}" "/proc/$2/status"; } # VmRSS|VmHWM pid: MiB
+for service in "${SERVICES[@]}"; do IDLE[$service]=$(rss VmRSS "${PIDS[$service]}"); done
+# The baselines' user and product services went through the same start-up and seeding.
+for i in "${!BASELINE_BINS[@]}"; do
+  for service in user product; do IDLE[${service}_baseline_$i]=$(rss VmRSS "${PIDS[${service}_baseline_$i]}"); done
+done
 
 # "p50 p99 p99.9 requests/s errors requests" of one wrk run.
 run_wrk() { # connections url [wrk options...]
@@ -238,10 +249,10 @@ echo "  $db_qps queries/s, p99 $db_p99 ms"
 sleep 3
 
 declare -A PEAK=()
-for service in "${SERVICES[@]}"; do PEAK[$service]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
+for service in "${SERVICES[@]}"; do PEAK[$service]=$(rss VmHWM "${PIDS[$service]}"); done
 sleep 5
 declare -A AFTER=()
-for service in "${SERVICES[@]}"; do AFTER[$service]=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PIDS[$service]}/status"); done
+for service in "${SERVICES[@]}"; do AFTER[$service]=$(rss VmRSS "${PIDS[$service]}"); done
 
 ratio() { python3 -c "print(f'{float($1) / float($2):.2f}')"; }
 read -r _ _ _ product_rps _ <<<"$product_read"
@@ -306,6 +317,11 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
   for service in "${SERVICES[@]}"; do
     echo "| $service | ${IDLE[$service]} MiB | ${PEAK[$service]} MiB | ${AFTER[$service]} MiB |"
   done
+  for i in "${!BASELINE_BINS[@]}"; do
+    for service in user product; do
+      echo "| $service, the services of ${BASELINE_COMMITS[$i]} | ${IDLE[${service}_baseline_$i]} MiB | | |"
+    done
+  done
   echo
-  echo "- Largest idle RSS: $(printf '%s\n' "${IDLE[@]}" | sort -n | tail -1) MiB (target: under 30 MiB per service)."
+  echo "- Largest idle RSS: $(for service in "${SERVICES[@]}"; do echo "${IDLE[$service]}"; done | sort -n | tail -1) MiB (target: under 30 MiB per service)."
 } | write_section reads

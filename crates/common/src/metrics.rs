@@ -3,7 +3,7 @@
 //! The `metrics` facade has one global recorder per process; in the all-in-one binary every
 //! service shares it and tells its series apart with a `service` label.
 
-use std::sync::OnceLock;
+use std::{sync::OnceLock, thread, time::Duration};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -15,7 +15,11 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 const BUCKETS: [f64; 15] =
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
-/// Installs the recorder on first use and returns its handle.
+/// How often the samples recorded into histograms since the last look are folded into their
+/// buckets. Without it they pile up until a scrape, and a replica nobody scrapes grows without end.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Installs the recorder on first use, with its upkeep, and returns its handle.
 pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -25,6 +29,14 @@ pub fn handle() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         // Fails only if another recorder is installed; then ours just stays unused.
         let _ = metrics::set_global_recorder(recorder);
+        let upkept = handle.clone();
+        // A thread rather than a task: the recorder may be installed before any runtime runs.
+        let _ = thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+            loop {
+                thread::sleep(UPKEEP_EVERY);
+                upkept.run_upkeep();
+            }
+        });
         handle
     })
 }

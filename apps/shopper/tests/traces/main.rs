@@ -58,6 +58,8 @@ struct Received {
     trace_id: String,
     name: String,
     kind: SpanKind,
+    /// Its attributes, strings and integers written out.
+    attributes: Vec<(String, String)>,
 }
 
 impl Collector {
@@ -83,6 +85,7 @@ impl Collector {
                         service: service.clone(),
                         trace_id: hex(&span.trace_id),
                         kind: span.kind(),
+                        attributes: span.attributes.iter().map(|a| (a.key.clone(), text(&a.value))).collect(),
                         name: span.name,
                     });
                 }
@@ -92,8 +95,8 @@ impl Collector {
     }
 
     /// Waits until the trace of the first span named `root` holds every span of `expected`
-    /// (service, kind, name); fails with what that trace held by then.
-    async fn expect_trace(&'static self, root: &str, expected: &[(&str, SpanKind, &str)]) {
+    /// (service, kind, name), and returns that trace; fails with what it held by then.
+    async fn expect_trace(&'static self, root: &str, expected: &[(&str, SpanKind, &str)]) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + testkit::PATIENCE;
         loop {
             let spans = self.spans().await;
@@ -110,7 +113,7 @@ impl Collector {
                 })
                 .collect();
             if missing.is_empty() {
-                return;
+                return trace.into_iter().cloned().collect();
             }
             if tokio::time::Instant::now() > deadline {
                 let held: Vec<_> = trace.iter().map(|span| (&span.service, span.kind, &span.name)).collect();
@@ -118,6 +121,14 @@ impl Collector {
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
+    }
+}
+
+fn text(value: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>) -> String {
+    match value.as_ref().and_then(|v| v.value.as_ref()) {
+        Some(any_value::Value::StringValue(text)) => text.clone(),
+        Some(any_value::Value::IntValue(number)) => number.to_string(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -155,7 +166,7 @@ async fn a_registration_is_one_trace_through_auth_its_relay_the_user_service_and
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
 
-    collector
+    let trace = collector
         .expect_trace(
             "POST /auth/register",
             &[
@@ -167,6 +178,14 @@ async fn a_registration_is_one_trace_through_auth_its_relay_the_user_service_and
             ],
         )
         .await;
+    let server = trace.iter().find(|span| span.kind == SpanKind::Server).unwrap();
+    for (key, value) in [("http.route", "/auth/register"), ("http.response.status_code", "201")] {
+        assert!(
+            server.attributes.iter().any(|(k, v)| k == key && v == value),
+            "the server span lacks {key}={value}: {:?}",
+            server.attributes
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

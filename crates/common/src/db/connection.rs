@@ -107,6 +107,18 @@ fn answered<T>(result: &Result<T, sqlx::Error>) -> bool {
     matches!(result, Ok(_) | Err(sqlx::Error::Database(_)))
 }
 
+/// Awaits a one-answer statement, then marks the connection settled if the server answered it.
+fn settling<'e, T: Send + 'e>(
+    settled: &'e mut bool,
+    statement: BoxFuture<'e, Result<T, sqlx::Error>>,
+) -> BoxFuture<'e, Result<T, sqlx::Error>> {
+    Box::pin(async move {
+        let result = statement.await;
+        *settled = answered(&result);
+        result
+    })
+}
+
 impl<'c> Executor<'c> for &'c mut Connection {
     type Database = MySql;
 
@@ -128,12 +140,7 @@ impl<'c> Executor<'c> for &'c mut Connection {
         E: 'q + Execute<'q, MySql>,
     {
         let (connection, settled) = self.start();
-        let row = connection.fetch_optional(query);
-        Box::pin(async move {
-            let row = row.await;
-            *settled = answered(&row);
-            row
-        })
+        settling(settled, connection.fetch_optional(query))
     }
 
     fn prepare_with<'e>(
@@ -145,12 +152,7 @@ impl<'c> Executor<'c> for &'c mut Connection {
         'c: 'e,
     {
         let (connection, settled) = self.start();
-        let statement = connection.prepare_with(sql, parameters);
-        Box::pin(async move {
-            let statement = statement.await;
-            *settled = answered(&statement);
-            statement
-        })
+        settling(settled, connection.prepare_with(sql, parameters))
     }
 
     fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<Describe<MySql>, sqlx::Error>>
@@ -158,12 +160,7 @@ impl<'c> Executor<'c> for &'c mut Connection {
         'c: 'e,
     {
         let (connection, settled) = self.start();
-        let described = connection.describe(sql);
-        Box::pin(async move {
-            let described = described.await;
-            *settled = answered(&described);
-            described
-        })
+        settling(settled, connection.describe(sql))
     }
 }
 

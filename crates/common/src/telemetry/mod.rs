@@ -11,7 +11,11 @@ mod export;
 mod propagation;
 mod query_spans;
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -28,6 +32,15 @@ use crate::config::{ConfigError, Env};
 /// The name of a span that is logged but never traced (health probes, metric scrapes), nor is
 /// anything inside it.
 pub const PROBE_SPAN: &str = "probe";
+
+/// Whether this process sends its spans anywhere; set once, by the [`init`] that installs.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether spans are exported: what a span records only for a trace viewer (its OpenTelemetry
+/// name, kind, status and HTTP attributes) is left out of spans nobody will see.
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
 
 /// Output format of the logs (`LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +132,9 @@ pub fn init(settings: &TelemetrySettings, process: &'static str, logs: bool) -> 
     let queries = exporting
         .then(|| query_spans::QuerySpans::new(tracer).with_filter(filter_fn(query_spans::is_query_event)));
     let installed = tracing_subscriber::registry().with(logs).with(spans).with(queries).try_init().is_ok();
+    if installed {
+        EXPORTING.store(exporting, Ordering::Relaxed);
+    }
     Telemetry { provider: installed.then_some(provider) }
 }
 
