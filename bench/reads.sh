@@ -32,15 +32,14 @@ BASELINE=${BASELINE:-}
 read -r -a BASELINES <<<"$BASELINE"
 declare -a BASELINE_COMMITS=() BASELINE_BINS=()
 for ref in "${BASELINES[@]}"; do
-  # A target directory of their own: two checkouts of one workspace in one target directory
-  # overwrite each other's binaries (cargo names a path crate's artifacts by its place in the
-  # workspace). Each baseline's binaries are copied out before the next one builds. Its sources
-  # are kept beside that directory, extracted with the commit's time on every file, so a later
-  # run finds them unchanged and rebuilds nothing.
+  # A target directory of their own for each: cargo names a workspace crate's artifacts by its
+  # place in the workspace, not by the checkout, so two checkouts in one directory would take
+  # each other's. The sources are kept in it, extracted with the commit's time on every file,
+  # so a later run finds them unchanged and rebuilds nothing.
   commit=$(git rev-parse --short "$ref^{commit}")
   BASELINE_COMMITS+=("$commit")
-  baseline_target="$(realpath -m "$CARGO_TARGET_DIR")-baseline"
-  baseline_tree="$baseline_target/sources/$commit"
+  baseline_target="$(realpath -m "$CARGO_TARGET_DIR")-baseline-$commit"
+  baseline_tree="$baseline_target/sources"
   if [ ! -d "$baseline_tree" ]; then
     mkdir -p "$baseline_tree.partial"
     git archive "$commit" | tar -x -C "$baseline_tree.partial"
