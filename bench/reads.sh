@@ -128,12 +128,12 @@ for _ in $(seq 1 100); do
 done
 # jemalloc hands freed pages back after a second; give the start-up's garbage that long.
 sleep 3
-declare -A IDLE=()
+declare -A IDLE=() BASE=()
 rss() { awk "/$1/ {printf \"%.1f\", \$2 / 1024}" "/proc/$2/status"; } # VmRSS|VmHWM pid: MiB
 for service in "${SERVICES[@]}"; do IDLE[$service]=$(rss VmRSS "${PIDS[$service]}"); done
 # The baselines' user and product services went through the same start-up and seeding.
 for i in "${!BASELINE_BINS[@]}"; do
-  for service in user product; do IDLE[${service}_baseline_$i]=$(rss VmRSS "${PIDS[${service}_baseline_$i]}"); done
+  for service in user product; do BASE[idle_${service}_$i]=$(rss VmRSS "${PIDS[${service}_baseline_$i]}"); done
 done
 
 # "p50 p99 p99.9 requests/s errors requests" of one wrk run.
@@ -197,7 +197,6 @@ echo "user read (authenticated)"
 measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
 user_read=$RESULT user_cpu=$CPU user_commands=$COMMANDS
 sleep 3
-declare -A BASE=()
 for i in "${!BASELINE_BINS[@]}"; do
   commit=${BASELINE_COMMITS[$i]} port=$((18192 + 10 * i))
   echo "product read, $commit"
@@ -318,9 +317,9 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
   done
   for i in "${!BASELINE_BINS[@]}"; do
     for service in user product; do
-      echo "| $service, the services of ${BASELINE_COMMITS[$i]} | ${IDLE[${service}_baseline_$i]} MiB | | |"
+      echo "| $service, the services of ${BASELINE_COMMITS[$i]} | ${BASE[idle_${service}_$i]} MiB | | |"
     done
   done
   echo
-  echo "- Largest idle RSS: $(for service in "${SERVICES[@]}"; do echo "${IDLE[$service]}"; done | sort -n | tail -1) MiB (target: under 30 MiB per service)."
+  echo "- Largest idle RSS: $(printf '%s\n' "${IDLE[@]}" | sort -n | tail -1) MiB (target: under 30 MiB per service)."
 } | write_section reads
