@@ -2,7 +2,7 @@
 # Reads next to the database's own limit, reads while sign-ins saturate auth, and each
 # service's memory.
 #
-#   bench/reads.sh                  # DURATION=20s per run, CONNECTIONS=32
+#   bench/reads.sh                  # DURATION=20s per run, CONNECTIONS=32, ROUNDS=3 per read
 #   BASELINE="<git ref> ..." bench/reads.sh # also measures those commits' user and product reads
 #
 # Starts the five release binaries, each its own process, on ports 18081-18085 against scratch
@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 DURATION=${DURATION:-20s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 MYSQL=(mysql --user=root --host=127.0.0.1 --batch --skip-column-names)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
@@ -185,32 +186,51 @@ row() { # scenario connections "p50 p99 p999 rps errors requests" ["service_µs 
   echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors | ${service_cpu:+$service_cpu µs} | ${db_cpu:+$db_cpu µs} | ${commands} |"
 }
 
-echo "product read"
-measure "${PIDS[product]}" "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua
-product_read=$RESULT product_cpu=$CPU product_commands=$COMMANDS
-sleep 3
-echo "product read, read cache off"
-measure "${PIDS[uncached]}" "$CONNECTIONS" "http://127.0.0.1:18093" -s bench/wrk/random_product.lua
-uncached_read=$RESULT uncached_cpu=$CPU uncached_commands=$COMMANDS
-sleep 3
-echo "user read (authenticated)"
-measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
-user_read=$RESULT user_cpu=$CPU user_commands=$COMMANDS
-sleep 3
+# The same machine serves the same binary at rates up to half apart from one run to the next, so each read is measured ROUNDS times, today's and the baselines' taking turns, and the
+# table shows each one's median run.
+declare -A RUNS=()
+keep() { RUNS[$1]+="$RESULT|$CPU|$COMMANDS"$'\n'; } # scenario
+# "RESULT|CPU|COMMANDS" of the scenario's run with the median rate.
+median_run() { printf '%s' "${RUNS[$1]}" | sort -t' ' -k4 -g | sed -n "$(((ROUNDS + 1) / 2))p"; }
+# The scenario's rates (requests/s), in the order they ran.
+rates() { printf '%s' "${RUNS[$1]}" | awk '{printf "%s%.0f", sep, $4; sep = ", "}'; }
+for round in $(seq 1 "$ROUNDS"); do
+  echo "product read (round $round of $ROUNDS)"
+  measure "${PIDS[product]}" "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua
+  keep product
+  sleep 3
+  echo "product read, read cache off"
+  measure "${PIDS[uncached]}" "$CONNECTIONS" "http://127.0.0.1:18093" -s bench/wrk/random_product.lua
+  keep uncached
+  sleep 3
+  echo "user read (authenticated)"
+  measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
+  keep user
+  sleep 3
+  for i in "${!BASELINE_BINS[@]}"; do
+    commit=${BASELINE_COMMITS[$i]} port=$((18192 + 10 * i))
+    echo "product read, $commit"
+    measure "${PIDS[product_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 1))" -s bench/wrk/random_product.lua
+    keep "product_$i"
+    sleep 3
+    echo "product read, read cache off, $commit"
+    measure "${PIDS[uncached_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 2))" -s bench/wrk/random_product.lua
+    keep "uncached_$i"
+    sleep 3
+    echo "user read (authenticated), $commit"
+    measure "${PIDS[user_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$port/user/$user" -H "Authorization: Bearer $token"
+    keep "user_$i"
+    sleep 3
+  done
+done
+IFS='|' read -r product_read product_cpu product_commands <<<"$(median_run product)"
+IFS='|' read -r uncached_read uncached_cpu uncached_commands <<<"$(median_run uncached)"
+IFS='|' read -r user_read user_cpu user_commands <<<"$(median_run user)"
 for i in "${!BASELINE_BINS[@]}"; do
-  commit=${BASELINE_COMMITS[$i]} port=$((18192 + 10 * i))
-  echo "product read, $commit"
-  measure "${PIDS[product_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 1))" -s bench/wrk/random_product.lua
-  BASE[product_$i]=$RESULT BASE[product_cpu_$i]=$CPU BASE[product_commands_$i]=$COMMANDS
-  sleep 3
-  echo "product read, read cache off, $commit"
-  measure "${PIDS[uncached_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 2))" -s bench/wrk/random_product.lua
-  BASE[uncached_$i]=$RESULT BASE[uncached_cpu_$i]=$CPU BASE[uncached_commands_$i]=$COMMANDS
-  sleep 3
-  echo "user read (authenticated), $commit"
-  measure "${PIDS[user_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$port/user/$user" -H "Authorization: Bearer $token"
-  BASE[user_$i]=$RESULT BASE[user_cpu_$i]=$CPU BASE[user_commands_$i]=$COMMANDS
-  sleep 3
+  for scenario in product uncached user; do
+    IFS='|' read -r "BASE[${scenario}_$i]" "BASE[${scenario}_cpu_$i]" "BASE[${scenario}_commands_$i]" \
+      <<<"$(median_run "${scenario}_$i")"
+  done
 done
 
 half=$((CONNECTIONS / 2))
@@ -228,22 +248,39 @@ wait "$login_load"
 login=$(cat /tmp/bench-login.txt)
 echo "  reads $during; logins $login"
 
+# One sysbench run: prints the result, and sets SB_QPS, SB_P99, SB_CPU (MariaDB µs a query) and
+# SB_COMMANDS (MariaDB commands a query).
+sysbench_run() { # sysbench arguments...
+  local db_cpu questions_before pings_before questions_after pings_after out queries
+  db_cpu=$(cpu_ms "$MARIADB_PID")
+  read -r questions_before _ pings_before <<<"$(commands)"
+  out=$(sysbench "$@" --mysql-host=127.0.0.1 --mysql-user=root --db-ps-mode=auto --threads="$CONNECTIONS" \
+    --time="${DURATION%s}" --percentile=99 run)
+  read -r questions_after _ pings_after <<<"$(commands)"
+  SB_QPS=$(awk '/queries:/ {gsub(/[()]/, "", $3); print $3}' <<<"$out")
+  queries=$(awk '/queries:/ {print $2}' <<<"$out")
+  SB_CPU=$(python3 -c "print(f'{($(cpu_ms "$MARIADB_PID") - $db_cpu) * 1000 / $queries:.0f}')")
+  SB_COMMANDS=$(python3 -c "print(f'{($questions_after - $questions_before + $pings_after - $pings_before) / $queries:.2f}')")
+  SB_P99=$(awk '/99th percentile:/ {print $3}' <<<"$out")
+  echo "  $SB_QPS queries/s, p99 $SB_P99 ms, MariaDB CPU $SB_CPU µs a query"
+}
+
 # Last: its scratch table and the flushing after it would otherwise slow the reads measured next.
 echo "MariaDB point selects (sysbench)"
 "${MYSQL[@]}" -e "CREATE DATABASE sbtest_bench"
-SYSBENCH=(sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-user=root --mysql-db=sbtest_bench
-  --tables=1 --table-size=10000 --db-ps-mode=auto)
-"${SYSBENCH[@]}" prepare >/dev/null
-db_cpu=$(cpu_ms "$MARIADB_PID")
-read -r questions_before _ pings_before <<<"$(commands)"
-point_selects=$("${SYSBENCH[@]}" --threads="$CONNECTIONS" --time="${DURATION%s}" --percentile=99 run)
-read -r questions_after _ pings_after <<<"$(commands)"
-db_qps=$(awk '/queries:/ {gsub(/[()]/, "", $3); print $3}' <<<"$point_selects")
-db_queries=$(awk '/queries:/ {print $2}' <<<"$point_selects")
-point_select_cpu=$(python3 -c "print(f'{($(cpu_ms "$MARIADB_PID") - $db_cpu) * 1000 / $db_queries:.0f}')")
-point_select_commands=$(python3 -c "print(f'{($questions_after - $questions_before + $pings_after - $pings_before) / $db_queries:.2f}')")
-db_p99=$(awk '/99th percentile:/ {print $3}' <<<"$point_selects")
-echo "  $db_qps queries/s, p99 $db_p99 ms"
+POINT_SELECT=(oltp_point_select --mysql-db=sbtest_bench --tables=1 --table-size=10000)
+sysbench "${POINT_SELECT[@]}" --mysql-host=127.0.0.1 --mysql-user=root prepare >/dev/null
+sysbench_run "${POINT_SELECT[@]}"
+db_qps=$SB_QPS db_p99=$SB_P99 point_select_cpu=$SB_CPU point_select_commands=$SB_COMMANDS
+sleep 3
+# The user read's own statement (its id written in, not bound) run the same way: what its shape
+# costs MariaDB beside a point select's. Through libmariadb, to which MariaDB sends a prepared
+# statement's column definitions once, where sqlx is sent them with every execution.
+echo "the user read's statement (sysbench)"
+SQL="SELECT id, email, name, role, phone_encrypted, address_encrypted, pii_key_id, created_at, updated_at
+  FROM profiles WHERE id = 0x${user//-/} AND deleted_at IS NULL" \
+  sysbench_run bench/sysbench/statement.lua --mysql-db=shopper_user_bench
+statement_qps=$SB_QPS statement_p99=$SB_P99 statement_cpu=$SB_CPU statement_commands=$SB_COMMANDS
 sleep 3
 
 declare -A PEAK=()
@@ -265,7 +302,8 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
   echo "## Reads, sign-ins and memory"
   echo
   echo "\`bench/reads.sh\` on $(date -u +%Y-%m-%d): the five release binaries, one process each, wrk for $DURATION per"
-  echo "row, sysbench on the same MariaDB; \`AUTH_RATE_LIMIT=off\` so sign-ins are not throttled. CPU is each"
+  echo "run, sysbench on the same MariaDB; \`AUTH_RATE_LIMIT=off\` so sign-ins are not throttled. Each read at"
+  echo "$CONNECTIONS connections is the median of $ROUNDS runs, taken in turns with the baselines'. CPU is each"
   echo "process's own time over the run, divided by its requests; MariaDB commands are its \`Questions\` (statements"
   echo "sent by clients) and \`Com_admin_commands\` (pings) over the run, divided the same way."
   echo
@@ -284,6 +322,7 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
       "${BASE[user_cpu_$i]}" "${BASE[user_commands_$i]}"
   done
   echo "| MariaDB \`oltp_point_select\` (sysbench, 10,000 rows) | $CONNECTIONS threads | $db_qps queries/s | | $db_p99 ms | | | | $point_select_cpu µs | $point_select_commands |"
+  echo "| the user read's statement (sysbench) | $CONNECTIONS threads | $statement_qps queries/s | | $statement_p99 ms | | | | $statement_cpu µs | $statement_commands |"
   row "\`GET /product/{id}\` alone" "$half" "$alone"
   row "\`GET /product/{id}\` during sign-ins" "$half" "$during"
   row "\`POST /auth/login\` saturated (argon2)" "$half" "$login"
@@ -295,6 +334,8 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
   echo "- A read that reaches the database costs it $uncached_executes statement executions and $uncached_pings pings"
   echo "  (product, cache off); MariaDB spends $(ratio "$uncached_db_cpu" "$point_select_cpu")x (product) and"
   echo "  $(ratio "$user_db_cpu" "$point_select_cpu")x (user) the CPU of a sysbench point select on it (target: at most 1.5x)."
+  echo "- The user read's own statement, run by sysbench the same way, costs MariaDB $statement_cpu µs:"
+  echo "  $(ratio "$statement_cpu" "$point_select_cpu")x a point select for its shape; the user read costs $(ratio "$user_db_cpu" "$statement_cpu")x that."
   echo "- Saturated sign-ins raise the product read's p99 $(ratio "$during_p99" "$alone_p99")x (target: at most 3x)."
   for i in "${!BASELINE_BINS[@]}"; do
     read -r _ _ _ base_product_rps _ <<<"${BASE[product_$i]}"
@@ -305,6 +346,8 @@ read -r _ uncached_executes uncached_pings <<<"$uncached_commands"
     echo "- Against ${BASELINE_COMMITS[$i]} (\`BASELINE=\"$BASELINE\" bench/reads.sh\`), measured in the same run: the"
     echo "  product read $(ratio "$product_rps" "$base_product_rps")x its rate (service CPU a read $(ratio "${product_cpu%% *}" "$base_product_cpu")x),"
     echo "  with the cache off $(ratio "$uncached_rps" "$base_uncached_rps")x, the user read $(ratio "$user_rps" "$base_user_rps")x (service CPU a read $(ratio "${user_cpu%% *}" "$base_user_cpu")x)."
+    echo "  Each round's rates, today's then ${BASELINE_COMMITS[$i]}'s: product $(rates product) and $(rates "product_$i");"
+    echo "  cache off $(rates uncached) and $(rates "uncached_$i"); user $(rates user) and $(rates "user_$i")."
   done
   echo
   echo "Without the cache a read is an HTTP exchange plus a database exchange where sysbench makes only the"
