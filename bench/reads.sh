@@ -186,41 +186,38 @@ row() { # scenario connections "p50 p99 p999 rps errors requests" ["service_µs 
   echo "| $1 | $2 | $rps | $p50 ms | $p99 ms | $p999 ms | $errors | ${service_cpu:+$service_cpu µs} | ${db_cpu:+$db_cpu µs} | ${commands} |"
 }
 
-# The same machine serves the same binary at rates up to half apart from one run to the next, so each read is measured ROUNDS times, today's and the baselines' taking turns, and the
-# table shows each one's median run.
+# The same machine serves the same binary at rates up to half apart from one run to the next,
+# so each read is measured ROUNDS times, today's and the baselines' taking turns, and the table
+# shows each one's median run.
 declare -A RUNS=()
 keep() { RUNS[$1]+="$RESULT|$CPU|$COMMANDS"$'\n'; } # scenario
 # "RESULT|CPU|COMMANDS" of the scenario's run with the median rate.
 median_run() { printf '%s' "${RUNS[$1]}" | sort -t' ' -k4 -g | sed -n "$(((ROUNDS + 1) / 2))p"; }
 # The scenario's rates (requests/s), in the order they ran.
 rates() { printf '%s' "${RUNS[$1]}" | awk '{printf "%s%.0f", sep, $4; sep = ", "}'; }
+# One round of the three reads of one build, kept as product$suffix, uncached$suffix and user$suffix.
+read_round() { # suffix label product_pid product_port uncached_pid uncached_port user_pid user_port
+  local suffix=$1 label=$2
+  echo "product read$label"
+  measure "$3" "$CONNECTIONS" "http://127.0.0.1:$4" -s bench/wrk/random_product.lua
+  keep "product$suffix"
+  sleep 3
+  echo "product read, read cache off$label"
+  measure "$5" "$CONNECTIONS" "http://127.0.0.1:$6" -s bench/wrk/random_product.lua
+  keep "uncached$suffix"
+  sleep 3
+  echo "user read (authenticated)$label"
+  measure "$7" "$CONNECTIONS" "http://127.0.0.1:$8/user/$user" -H "Authorization: Bearer $token"
+  keep "user$suffix"
+  sleep 3
+}
 for round in $(seq 1 "$ROUNDS"); do
-  echo "product read (round $round of $ROUNDS)"
-  measure "${PIDS[product]}" "$CONNECTIONS" "http://127.0.0.1:18083" -s bench/wrk/random_product.lua
-  keep product
-  sleep 3
-  echo "product read, read cache off"
-  measure "${PIDS[uncached]}" "$CONNECTIONS" "http://127.0.0.1:18093" -s bench/wrk/random_product.lua
-  keep uncached
-  sleep 3
-  echo "user read (authenticated)"
-  measure "${PIDS[user]}" "$CONNECTIONS" "http://127.0.0.1:18082/user/$user" -H "Authorization: Bearer $token"
-  keep user
-  sleep 3
+  echo "round $round of $ROUNDS"
+  read_round "" "" "${PIDS[product]}" 18083 "${PIDS[uncached]}" 18093 "${PIDS[user]}" 18082
   for i in "${!BASELINE_BINS[@]}"; do
-    commit=${BASELINE_COMMITS[$i]} port=$((18192 + 10 * i))
-    echo "product read, $commit"
-    measure "${PIDS[product_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 1))" -s bench/wrk/random_product.lua
-    keep "product_$i"
-    sleep 3
-    echo "product read, read cache off, $commit"
-    measure "${PIDS[uncached_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$((port + 2))" -s bench/wrk/random_product.lua
-    keep "uncached_$i"
-    sleep 3
-    echo "user read (authenticated), $commit"
-    measure "${PIDS[user_baseline_$i]}" "$CONNECTIONS" "http://127.0.0.1:$port/user/$user" -H "Authorization: Bearer $token"
-    keep "user_$i"
-    sleep 3
+    port=$((18192 + 10 * i))
+    read_round "_$i" ", ${BASELINE_COMMITS[$i]}" "${PIDS[product_baseline_$i]}" $((port + 1)) \
+      "${PIDS[uncached_baseline_$i]}" $((port + 2)) "${PIDS[user_baseline_$i]}" "$port"
   done
 done
 IFS='|' read -r product_read product_cpu product_commands <<<"$(median_run product)"
@@ -273,12 +270,14 @@ sysbench "${POINT_SELECT[@]}" --mysql-host=127.0.0.1 --mysql-user=root prepare >
 sysbench_run "${POINT_SELECT[@]}"
 db_qps=$SB_QPS db_p99=$SB_P99 point_select_cpu=$SB_CPU point_select_commands=$SB_COMMANDS
 sleep 3
-# The user read's own statement (its id written in, not bound) run the same way: what its shape
-# costs MariaDB beside a point select's. Through libmariadb, to which MariaDB sends a prepared
-# statement's column definitions once, where sqlx is sent them with every execution.
+# The user read's own statement (its columns taken from the user service's store, its id written
+# in, not bound) run the same way: what its shape costs MariaDB beside a point select's. Through
+# libmariadb, to which MariaDB sends a prepared statement's column definitions once, where sqlx is
+# sent them with every execution.
 echo "the user read's statement (sysbench)"
-SQL="SELECT id, email, name, role, phone_encrypted, address_encrypted, pii_key_id, created_at, updated_at
-  FROM profiles WHERE id = 0x${user//-/} AND deleted_at IS NULL" \
+profile_columns=$(sed -n '/^const COLUMNS/{n;s/^ *"\(.*\)";$/\1/p}' services/user/src/store/profiles.rs)
+[ -n "$profile_columns" ] || { echo "no COLUMNS in services/user/src/store/profiles.rs" >&2; exit 1; }
+SQL="SELECT $profile_columns FROM profiles WHERE id = 0x${user//-/} AND deleted_at IS NULL" \
   sysbench_run bench/sysbench/statement.lua --mysql-db=shopper_user_bench
 statement_qps=$SB_QPS statement_p99=$SB_P99 statement_cpu=$SB_CPU statement_commands=$SB_COMMANDS
 sleep 3
